@@ -1,0 +1,1 @@
+"""Conformance suite for Keras-style ModelCheckpoint callbacks."""

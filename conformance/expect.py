@@ -1,0 +1,144 @@
+"""Expectations as data, and the failure message when a trace does not meet them.
+
+A test states what the specification requires of a run (:func:`expect`):
+the saves, the printed lines, the warnings, the error. Each part left out is
+not checked. A mismatch raises :class:`ConformanceFailure` whose message
+follows one template: the clause, what was expected, what was observed, and
+the callback and lifecycle that produced it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from conformance.harness import Save, Trace
+
+
+class ConformanceFailure(AssertionError):
+    """A trace broke the clause a test checks."""
+
+
+@dataclass(frozen=True)
+class Raises:
+    """An expected exception: its type and fragments its message must contain.
+
+    ``at`` names where it must happen: ``"construction"``, or a hook name such
+    as ``"on_epoch_end"``; ``None`` accepts any place.
+    """
+
+    type: type[BaseException] | tuple[type[BaseException], ...]
+    fragments: tuple[str, ...] = ()
+    at: str | None = None
+
+    def matches(self, error: BaseException | None, stage: str | None) -> bool:
+        if error is None or not isinstance(error, self.type):
+            return False
+        if self.at is not None and not (stage or "").startswith(
+            self.at.removeprefix("on_")
+        ):
+            return False
+        text = str(error)
+        return all(fragment in text for fragment in self.fragments)
+
+    def __str__(self) -> str:
+        types = self.type if isinstance(self.type, tuple) else (self.type,)
+        text = " or ".join(t.__name__ for t in types)
+        if self.fragments:
+            text += " mentioning " + ", ".join(repr(f) for f in self.fragments)
+        if self.at:
+            text += f" at {self.at}"
+        return text
+
+
+def raises(
+    type: type[BaseException] | tuple[type[BaseException], ...],
+    *fragments: str,
+    at: str | None = None,
+) -> Raises:
+    """Shorthand for :class:`Raises`."""
+    return Raises(type, tuple(fragments), at)
+
+
+_UNCHECKED = object()
+
+
+def _block(title: str, items: Sequence[object]) -> list[str]:
+    if not items:
+        return [f"  {title}: (none)"]
+    return [f"  {title}:"] + [f"    {item}" for item in items]
+
+
+def _observed_error(trace: Trace) -> str:
+    if trace.error is None:
+        return "no error"
+    name = type(trace.error).__name__
+    return f"{name}: {trace.error} (at {trace.error_at})"
+
+
+def expect(
+    trace: Trace,
+    *,
+    saves: Sequence[Save] | object = _UNCHECKED,
+    lines: Sequence[str] | object = _UNCHECKED,
+    warnings: Sequence[Sequence[str]] | object = _UNCHECKED,
+    error: Raises | None | object = None,
+    files: Sequence[str] | object = _UNCHECKED,
+) -> None:
+    """Check a trace against what the specification requires.
+
+    - ``saves``: the exact sequence of saves (method, path, hook, epoch, batch).
+    - ``lines``: the exact printed lines, blank lines left out.
+    - ``warnings``: one entry per expected warning, each a sequence of
+      fragments its text must contain; ``[]`` means no warning at all.
+    - ``error``: the expected exception, or ``None`` (the default) for none.
+    - ``files``: the exact files left in the run's folder.
+    """
+    __tracebackhide__ = True
+    problems: list[str] = []
+
+    if error is not _UNCHECKED:
+        if error is None:
+            if trace.error is not None:
+                problems += ["unexpected error:", f"  {_observed_error(trace)}"]
+        elif not error.matches(trace.error, trace.error_at):
+            problems += [
+                "wrong error:",
+                f"  expected: {error}",
+                f"  observed: {_observed_error(trace)}",
+            ]
+    if saves is not _UNCHECKED and list(saves) != trace.saves:
+        problems += ["saves differ:"]
+        problems += _block("expected", list(saves)) + _block("observed", trace.saves)
+    if lines is not _UNCHECKED and list(lines) != trace.lines:
+        problems += ["printed lines differ:"]
+        problems += _block("expected", [repr(x) for x in lines])
+        problems += _block("observed", [repr(x) for x in trace.lines])
+    if warnings is not _UNCHECKED and not _warnings_match(warnings, trace.warnings):
+        problems += ["warnings differ:"]
+        wanted = [" + ".join(repr(f) for f in w) or "any warning" for w in warnings]
+        problems += _block("expected, containing", wanted)
+        problems += _block("observed", [repr(w) for w in trace.warnings])
+    if files is not _UNCHECKED and sorted(files) != trace.files:
+        problems += ["files on disk differ:"]
+        problems += _block("expected", sorted(files)) + _block("observed", trace.files)
+
+    if problems:
+        clause = ", ".join(trace.clauses) or "no clause"
+        message = [f"[{clause}] the run does not conform", *problems]
+        if trace.error is not None and "error" not in problems[0]:
+            message.append(f"the run stopped early: {_observed_error(trace)}")
+        message += ["callback and lifecycle:", trace.describe()]
+        raise ConformanceFailure("\n".join(message))
+
+
+def _warnings_match(
+    wanted: Sequence[Sequence[str]], observed: Sequence[str]
+) -> bool:
+    """True when the warnings pair up one to one, in order, by fragments."""
+    if len(wanted) != len(observed):
+        return False
+    return all(
+        all(fragment in text for fragment in fragments)
+        for fragments, text in zip(wanted, observed, strict=True)
+    )

@@ -1,0 +1,245 @@
+"""Finding and loading the implementation under test.
+
+``--impl`` takes one of three forms:
+
+- a built-in name: ``reference``, ``tf_keras`` (the Keras 2 line) or
+  ``keras`` (Keras 3 with the TensorFlow backend);
+- a name registered by another package in the entry-point group
+  :data:`ENTRY_POINT_GROUP`; the entry point loads either a callback class or
+  an :class:`Implementation`;
+- ``package.module:ClassName``, any class that takes the documented
+  constructor and follows the Keras callback protocol.
+
+Built-in framework implementations get a real tiny model of their framework
+whose save methods are recorded; every other class gets a
+:class:`~conformance.harness.ProbeModel`.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import importlib.metadata
+import importlib.util
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from conformance.harness import ProbeModel, Recorder
+
+ENTRY_POINT_GROUP = "modelcheckpoint_conformance.implementations"
+
+PROFILES = ("keras2", "keras3")
+
+
+class ImplementationError(Exception):
+    """``--impl`` names something that cannot be loaded; the text says why."""
+
+
+@dataclass(frozen=True)
+class Implementation:
+    """A ModelCheckpoint implementation, ready to be driven by the harness.
+
+    ``make_model`` receives the run's :class:`Recorder` and returns the model
+    handed to ``set_model``. ``ignored_warnings`` holds regular expressions of
+    warnings the framework emits on its own, which are not the callback's.
+    """
+
+    name: str
+    callback: type
+    make_model: Callable[[Recorder], Any] = ProbeModel
+    profile: str = "keras2"
+    origin: str = ""
+    versions: Mapping[str, str] = field(default_factory=dict)
+    ignored_warnings: tuple[str, ...] = ()
+
+    def describe(self) -> str:
+        versions = ", ".join(f"{k} {v}" for k, v in self.versions.items())
+        where = f"{self.callback.__module__}.{self.callback.__qualname__}"
+        text = f"{self.name} ({where}; {self.origin})"
+        return text + (f"; {versions}" if versions else "")
+
+
+def _version(distribution: str) -> str:
+    try:
+        return importlib.metadata.version(distribution)
+    except importlib.metadata.PackageNotFoundError:
+        return "not installed"
+
+
+def _reference() -> Implementation:
+    from reference_impl import ModelCheckpoint
+
+    return Implementation(
+        "reference",
+        ModelCheckpoint,
+        origin="built-in",
+        versions={"modelcheckpoint-conformance": _version("modelcheckpoint-conformance")},
+    )
+
+
+def _quiet_tensorflow() -> None:
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+def _recording(model: Any, recorder: Recorder) -> Any:
+    """Route a real model's save methods to the recorder."""
+    model.save = recorder.saver("save")
+    model.save_weights = recorder.saver("save_weights")
+    model.load_weights = recorder.load_weights
+    return model
+
+
+def _tiny_model(keras: Any) -> Any:
+    """A compiled one-layer model that has run once, so its metrics are built."""
+    import numpy as np
+
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    model.compile(loss="mse", metrics=["accuracy", "mae"])
+    model.evaluate(np.zeros((2, 2)), np.zeros((2, 1)), verbose=0)
+    return model
+
+
+def _tf_keras() -> Implementation:
+    _quiet_tensorflow()
+    import tf_keras
+
+    tf_keras.utils.enable_interactive_logging()
+    model = functools.cache(lambda: _tiny_model(tf_keras))
+    return Implementation(
+        "tf_keras",
+        tf_keras.callbacks.ModelCheckpoint,
+        lambda recorder: _recording(model(), recorder),
+        origin="built-in, a real tf_keras model",
+        versions={"tf_keras": _version("tf-keras"), "tensorflow": _version("tensorflow")},
+    )
+
+
+def _keras() -> Implementation:
+    _quiet_tensorflow()
+    os.environ["KERAS_BACKEND"] = "tensorflow"
+    import keras
+
+    if keras.backend.backend() != "tensorflow":
+        raise ImplementationError(
+            f"keras is already using the {keras.backend.backend()!r} backend; "
+            "the built-in 'keras' implementation needs KERAS_BACKEND=tensorflow"
+        )
+    keras.config.enable_interactive_logging()
+    model = functools.cache(lambda: _tiny_model(keras))
+    return Implementation(
+        "keras",
+        keras.callbacks.ModelCheckpoint,
+        lambda recorder: _recording(model(), recorder),
+        profile="keras3",
+        origin="built-in, a real Keras 3 model, TensorFlow backend",
+        versions={"keras": _version("keras"), "tensorflow": _version("tensorflow")},
+        ignored_warnings=(r"__array__ implementation doesn't accept a copy keyword",),
+    )
+
+
+#: Built-in implementations: name -> (loader, modules it imports, install hint).
+BUILTIN: dict[str, tuple[Callable[[], Implementation], tuple[str, ...], str]] = {
+    "reference": (_reference, ("reference_impl",), ""),
+    "tf_keras": (
+        _tf_keras,
+        ("tensorflow", "tf_keras"),
+        "pip install 'modelcheckpoint-conformance[tf_keras]'",
+    ),
+    "keras": (
+        _keras,
+        ("tensorflow", "keras"),
+        "pip install 'modelcheckpoint-conformance[keras]'",
+    ),
+}
+
+
+def registered() -> dict[str, importlib.metadata.EntryPoint]:
+    """Third-party implementations registered under :data:`ENTRY_POINT_GROUP`."""
+    points = importlib.metadata.entry_points(group=ENTRY_POINT_GROUP)
+    return {point.name: point for point in points if point.name not in BUILTIN}
+
+
+def choices() -> list[str]:
+    """Every name ``--impl`` accepts, besides ``module:Class``."""
+    return [*BUILTIN, *sorted(registered())]
+
+
+def _from_class(name: str, cls: Any, origin: str) -> Implementation:
+    if isinstance(cls, Implementation):
+        return cls
+    if not isinstance(cls, type):
+        raise ImplementationError(
+            f"--impl={name} loads {cls!r}, which is not a class; point it at a "
+            "ModelCheckpoint-like class or a conformance Implementation"
+        )
+    package = cls.__module__.partition(".")[0]
+    return Implementation(
+        name, cls, origin=origin, versions={package: _version(package)}
+    )
+
+
+def _from_path(name: str) -> Implementation:
+    module_name, _, attribute = name.partition(":")
+    try:
+        module = importlib.import_module(module_name)
+    except Exception as error:
+        raise ImplementationError(
+            f"--impl={name}: importing {module_name!r} failed: "
+            f"{type(error).__name__}: {error}"
+        ) from error
+    try:
+        target = functools.reduce(getattr, attribute.split("."), module)
+    except AttributeError as error:
+        raise ImplementationError(
+            f"--impl={name}: module {module_name!r} has no attribute {attribute!r}"
+        ) from error
+    return _from_class(name, target, f"loaded from {name}")
+
+
+def _not_found(name: str) -> ImplementationError:
+    return ImplementationError(
+        f"--impl={name} is not an implementation; choose one of "
+        f"{', '.join(choices())}, or give package.module:ClassName"
+    )
+
+
+def check_available(name: str) -> None:
+    """Check that ``name`` could load, without importing heavy frameworks."""
+    if name in BUILTIN:
+        _, modules, hint = BUILTIN[name]
+        missing = [m for m in modules if importlib.util.find_spec(m) is None]
+        if missing:
+            raise ImplementationError(
+                f"--impl={name} needs {', '.join(missing)}, which is not "
+                f"installed; install it with: {hint}"
+            )
+    elif ":" not in name and name not in registered():
+        raise _not_found(name)
+
+
+def load(name: str) -> Implementation:
+    """Load the implementation ``--impl`` names, or raise ImplementationError."""
+    if name in BUILTIN:
+        check_available(name)
+        loader, _, hint = BUILTIN[name]
+        try:
+            return loader()
+        except ImportError as error:
+            raise ImplementationError(
+                f"--impl={name}: import failed: {error}; install it with: {hint}"
+            ) from error
+    if ":" in name:
+        return _from_path(name)
+    points = registered()
+    if name not in points:
+        raise _not_found(name)
+    try:
+        target = points[name].load()
+    except Exception as error:
+        raise ImplementationError(
+            f"--impl={name}: entry point {points[name].value!r} failed to load: "
+            f"{type(error).__name__}: {error}"
+        ) from error
+    return _from_class(name, target, f"entry point {points[name].value}")

@@ -1,0 +1,162 @@
+"""The pytest plugin: ``pytest --impl=NAME`` runs the suite against NAME.
+
+Registered through the ``pytest11`` entry point, so it is active wherever the
+package is installed. It adds the ``--impl`` option, registers the ``clause``
+marker, loads the implementation once per process (once per xdist worker),
+turns the implementation's declared differences into strict expected
+failures, and provides the ``implementation`` and ``harness`` fixtures.
+
+When ``--impl`` is given and no test paths are, the installed suite runs, from
+whatever folder pytest was started in.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+from pathlib import Path
+
+import pytest
+
+from conformance import expectations, implementations
+from conformance.harness import Harness
+
+IMPLEMENTATION = pytest.StashKey[implementations.Implementation]()
+DIFFERENCES = pytest.StashKey[list[expectations.Difference]]()
+MATCHED = pytest.StashKey[set[expectations.Difference]]()
+
+SUITE = Path(__file__).parent / "suite"
+DEFAULT_IMPL = "reference"
+
+
+# -- options and configuration ------------------------------------------------
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("conformance", "ModelCheckpoint conformance")
+    group.addoption(
+        "--impl",
+        default=None,
+        metavar="NAME",
+        help=(
+            "implementation under test: reference (default), tf_keras, keras, "
+            "a name registered under the entry-point group "
+            f"{implementations.ENTRY_POINT_GROUP}, or package.module:ClassName"
+        ),
+    )
+
+
+def _impl_name(config: pytest.Config) -> str:
+    return config.getoption("impl") or DEFAULT_IMPL
+
+
+def _is_xdist_controller(config: pytest.Config) -> bool:
+    workers = getattr(config.option, "numprocesses", None)
+    return bool(workers) and not hasattr(config, "workerinput")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "clause(*ids): the SPEC.md clauses a test checks, e.g. clause('MODE-2')",
+    )
+    if config.getoption("impl") is not None and (
+        config.args_source != pytest.Config.ArgsSource.ARGS
+    ):
+        config.args = [str(SUITE)]
+
+    name = _impl_name(config)
+    try:
+        if _is_xdist_controller(config):
+            # The workers import the framework; the controller need not.
+            implementations.check_available(name)
+        else:
+            config.stash[IMPLEMENTATION] = implementations.load(name)
+        config.stash[DIFFERENCES] = expectations.builtin(name)
+    except (implementations.ImplementationError, expectations.ExpectationsError) as e:
+        raise pytest.UsageError(str(e)) from None
+    config.stash[MATCHED] = set()
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    name = _impl_name(config)
+    implementation = config.stash.get(IMPLEMENTATION, None)
+    if implementation is None:
+        text = f"{name} (loaded in each worker)"
+    else:
+        text = implementation.describe()
+    version = importlib.metadata.version("modelcheckpoint-conformance")
+    lines = [f"conformance {version}: implementation {text}"]
+    if implementation is not None:
+        lines.append(f"conformance profile: {implementation.profile}")
+    differences = config.stash.get(DIFFERENCES, [])
+    lines.append(f"conformance declared differences: {len(differences)}")
+    return lines
+
+
+# -- collection -----------------------------------------------------------------
+
+
+def clauses_of(item: pytest.Item) -> frozenset[str]:
+    """The clause ids an item is tagged with."""
+    return frozenset(
+        clause for mark in item.iter_markers("clause") for clause in mark.args
+    )
+
+
+def test_key(item: pytest.Item) -> str:
+    """``file.py::name[params]``: how expectations files name a test."""
+    return f"{item.path.name}::{item.nodeid.partition('::')[2]}"
+
+
+def pytest_collection_modifyitems(
+    config: pytest.Config, items: list[pytest.Item]
+) -> None:
+    differences = config.stash.get(DIFFERENCES, [])
+    matched = config.stash[MATCHED]
+    for item in items:
+        key, clauses = test_key(item), clauses_of(item)
+        for difference in differences:
+            if difference.matches(key, clauses):
+                matched.add(difference)
+                item.add_marker(
+                    pytest.mark.xfail(
+                        reason=f"declared difference: {difference.reason}",
+                        strict=True,
+                    )
+                )
+                break
+
+
+def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
+    if hasattr(config, "workerinput") or _is_xdist_controller(config):
+        return  # workers collect; only a serial run sees every match
+    differences = config.stash.get(DIFFERENCES, [])
+    unmatched = [d for d in differences if d not in config.stash.get(MATCHED, set())]
+    if unmatched and not config.getoption("keyword") and not config.getoption(
+        "markexpr"
+    ):
+        terminalreporter.section("declared differences that matched no test")
+        for difference in unmatched:
+            terminalreporter.line(f"{difference}: {difference.reason}")
+
+
+# -- fixtures -------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def implementation(request: pytest.FixtureRequest) -> implementations.Implementation:
+    """The implementation under test, loaded once per process."""
+    config = request.config
+    if IMPLEMENTATION not in config.stash:
+        config.stash[IMPLEMENTATION] = implementations.load(_impl_name(config))
+    return config.stash[IMPLEMENTATION]
+
+
+@pytest.fixture
+def harness(
+    implementation: implementations.Implementation,
+    tmp_path: Path,
+    request: pytest.FixtureRequest,
+) -> Harness:
+    """Runs the implementation's callback in a fresh folder for this test."""
+    return Harness(implementation, tmp_path, sorted(clauses_of(request.node)))
