@@ -100,7 +100,11 @@ def expect(
     if error is not _UNCHECKED:
         if error is None:
             if trace.error is not None:
-                problems += ["unexpected error:", f"  {_observed_error(trace)}"]
+                problems += [
+                    "unexpected error:",
+                    "  expected: no error",
+                    f"  observed: {_observed_error(trace)}",
+                ]
         elif not error.matches(trace.error, trace.error_at):
             problems += [
                 "wrong error:",
@@ -132,9 +136,7 @@ def expect(
         raise ConformanceFailure("\n".join(message))
 
 
-def _warnings_match(
-    wanted: Sequence[Sequence[str]], observed: Sequence[str]
-) -> bool:
+def _warnings_match(wanted: Sequence[Sequence[str]], observed: Sequence[str]) -> bool:
     """True when the warnings pair up one to one, in order, by fragments."""
     if len(wanted) != len(observed):
         return False

@@ -8,8 +8,10 @@ An expectations file is TOML with one ``[[difference]]`` table per entry::
     reason = "One sentence: what this implementation does instead."
 
 ``test`` matches a test by its file name and name, with or without its
-parameter id (without it, every parameter matches). Each matched test becomes
-a strict expected failure: it must fail, and an unexpected pass fails the run.
+parameter id (without it, every parameter matches); ``tests`` is a list of
+such names sharing one reason. Given both a clause and tests, a test must
+match both. Each matched test becomes a strict expected failure: it must
+fail, and an unexpected pass fails the run.
 """
 
 from __future__ import annotations
@@ -32,17 +34,23 @@ class Difference:
     source: str
     number: int
     clause: str | None = None
-    test: str | None = None
+    tests: tuple[str, ...] = ()
 
-    def matches(self, key: str, clauses: frozenset[str]) -> bool:
+    def match(self, key: str, clauses: frozenset[str]) -> str | None:
+        """The selector (a test name, or the clause) that matches, if any."""
         if self.clause is not None and self.clause not in clauses:
-            return False
-        if self.test is not None:
-            return self.test in (key, key.partition("[")[0])
-        return True
+            return None
+        if not self.tests:
+            return self.clause
+        names = (key, key.partition("[")[0])
+        return next((test for test in self.tests if test in names), None)
+
+    def selectors(self) -> tuple[str, ...]:
+        """Everything this entry names; each should match at least one test."""
+        return self.tests or (self.clause or "",)
 
     def __str__(self) -> str:
-        what = self.test or f"clause {self.clause}"
+        what = ", ".join(self.tests) if self.tests else f"clause {self.clause}"
         return f"{self.source} entry {self.number} ({what})"
 
 
@@ -58,17 +66,41 @@ def parse(text: str, source: str) -> list[Difference]:
             f"{source}: unknown top-level keys {sorted(unknown)}; "
             "only [[difference]] tables are accepted"
         )
+    entries = data.get("difference", [])
+    if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+        raise ExpectationsError(
+            f"{source}: 'difference' is not an array of tables; write each entry "
+            "under its own [[difference]] header (double brackets)"
+        )
     differences = []
-    for number, entry in enumerate(data.get("difference", []), start=1):
+    for number, entry in enumerate(entries, start=1):
         where = f"{source} entry {number}"
-        extra = set(entry) - {"clause", "test", "reason"}
+        extra = set(entry) - {"clause", "test", "tests", "reason"}
         if extra:
             raise ExpectationsError(
                 f"{where}: unknown keys {sorted(extra)}; accepted are "
-                "clause, test and reason"
+                "clause, test, tests and reason"
             )
-        if "clause" not in entry and "test" not in entry:
+        if not {"clause", "test", "tests"} & set(entry):
             raise ExpectationsError(f"{where}: give a clause, a test, or both")
+        if "test" in entry and "tests" in entry:
+            raise ExpectationsError(f"{where}: give test or tests, not both")
+        for key in ("clause", "test"):
+            # A list here would be unhashable and break matching later.
+            if key in entry and not isinstance(entry[key], str):
+                raise ExpectationsError(
+                    f"{where}: {key}={entry[key]!r}; give one string (use tests "
+                    "= [...] for several tests)"
+                )
+        tests = entry.get("tests", [entry["test"]] if "test" in entry else [])
+        if "tests" in entry and (
+            not isinstance(tests, list)
+            or not tests
+            or not all(isinstance(test, str) for test in tests)
+        ):
+            raise ExpectationsError(
+                f"{where}: tests={tests!r}; give a non-empty list of test names"
+            )
         reason = entry.get("reason")
         if not isinstance(reason, str) or not reason.strip():
             raise ExpectationsError(
@@ -77,7 +109,7 @@ def parse(text: str, source: str) -> list[Difference]:
             )
         differences.append(
             Difference(
-                reason.strip(), source, number, entry.get("clause"), entry.get("test")
+                reason.strip(), source, number, entry.get("clause"), tuple(tests)
             )
         )
     return differences

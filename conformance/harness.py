@@ -50,6 +50,8 @@ class Save:
     batch: int | None = None
     kwargs: Mapping[str, Any] = field(default_factory=dict, compare=False)
     path_type: str = field(default="str", compare=False)
+    #: How many lines had been printed when the save was made.
+    printed_before: int = field(default=0, compare=False)
 
     def __str__(self) -> str:
         when = self.hook.removeprefix("on_") if self.hook else "outside any hook"
@@ -65,9 +67,7 @@ def saved_at_epoch_end(epoch: int, path: str, method: str = "save") -> Save:
     return Save(method, path, "on_epoch_end", epoch, None)
 
 
-def saved_at_batch_end(
-    epoch: int, batch: int, path: str, method: str = "save"
-) -> Save:
+def saved_at_batch_end(epoch: int, batch: int, path: str, method: str = "save") -> Save:
     """The save expected in ``on_train_batch_end(batch)`` during ``epoch``."""
     return Save(method, path, "on_train_batch_end", epoch, batch)
 
@@ -85,6 +85,7 @@ class Recorder:
         self.saves: list[Save] = []
         self.loads: list[str] = []
         self.event: Event | None = None
+        self.output: io.StringIO | None = None
 
     def _relative(self, path: str) -> str:
         absolute = Path(path) if os.path.isabs(path) else self.folder / path
@@ -108,6 +109,7 @@ class Recorder:
                 event.index if event and "batch" in event.hook else None,
                 dict(kwargs),
                 type(filepath).__name__,
+                len(printed_lines(self.output.getvalue())) if self.output else 0,
             )
         )
 
@@ -208,6 +210,11 @@ def _call_text(cls: type, kwargs: Mapping[str, Any]) -> str:
     return f"{cls.__name__}({args})"
 
 
+def printed_lines(text: str) -> list[str]:
+    """The lines of printed text, blank ones left out."""
+    return [line for line in text.splitlines() if line.strip()]
+
+
 def list_files(folder: Path) -> list[str]:
     """Every file below ``folder``, as sorted POSIX paths relative to it."""
     return sorted(
@@ -250,6 +257,7 @@ class Harness:
         recorder = Recorder(self.folder)
         ignored = [re.compile(p) for p in self.implementation.ignored_warnings]
         with _observing(self.folder) as (out, caught, collector):
+            recorder.output = out
             stage = "construction"
             try:
                 callback = cls(**kwargs)
@@ -268,12 +276,10 @@ class Harness:
                 trace.error, trace.error_at = error, stage
         trace.saves = recorder.saves
         trace.loads = recorder.loads
-        trace.lines = [line for line in out.getvalue().splitlines() if line.strip()]
+        trace.lines = printed_lines(out.getvalue())
         messages = [str(w.message) for w in caught]
         messages += [record.getMessage() for record in collector.records]
-        trace.warnings = [
-            m for m in messages if not any(p.search(m) for p in ignored)
-        ]
+        trace.warnings = [m for m in messages if not any(p.search(m) for p in ignored)]
         trace.files = list_files(self.folder)
         return trace
 

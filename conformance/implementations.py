@@ -1,6 +1,6 @@
 """Finding and loading the implementation under test.
 
-``--impl`` takes one of three forms:
+``--impl`` takes one of four forms:
 
 - a built-in name: ``reference``, ``tf_keras`` (the Keras 2 line) or
   ``keras`` (Keras 3 with the TensorFlow backend);
@@ -8,7 +8,9 @@
   :data:`ENTRY_POINT_GROUP`; the entry point loads either a callback class or
   an :class:`Implementation`;
 - ``package.module:ClassName``, any class that takes the documented
-  constructor and follows the Keras callback protocol.
+  constructor and follows the Keras callback protocol;
+- ``zoo.<name>``, a deliberately faulty member of :mod:`conformance.zoo`, for
+  checking that the suite catches it.
 
 Built-in framework implementations get a real tiny model of their framework
 whose save methods are recorded; every other class gets a
@@ -31,6 +33,9 @@ from conformance.harness import ProbeModel, Recorder
 ENTRY_POINT_GROUP = "modelcheckpoint_conformance.implementations"
 
 PROFILES = ("keras2", "keras3")
+
+#: ``--impl=zoo.<name>`` names a member of the fault zoo.
+ZOO_PREFIX = "zoo."
 
 
 class ImplementationError(Exception):
@@ -75,7 +80,9 @@ def _reference() -> Implementation:
         "reference",
         ModelCheckpoint,
         origin="built-in",
-        versions={"modelcheckpoint-conformance": _version("modelcheckpoint-conformance")},
+        versions={
+            "modelcheckpoint-conformance": _version("modelcheckpoint-conformance")
+        },
     )
 
 
@@ -112,7 +119,10 @@ def _tf_keras() -> Implementation:
         tf_keras.callbacks.ModelCheckpoint,
         lambda recorder: _recording(model(), recorder),
         origin="built-in, a real tf_keras model",
-        versions={"tf_keras": _version("tf-keras"), "tensorflow": _version("tensorflow")},
+        versions={
+            "tf_keras": _version("tf-keras"),
+            "tensorflow": _version("tensorflow"),
+        },
     )
 
 
@@ -162,8 +172,11 @@ def registered() -> dict[str, importlib.metadata.EntryPoint]:
 
 
 def choices() -> list[str]:
-    """Every name ``--impl`` accepts, besides ``module:Class``."""
-    return [*BUILTIN, *sorted(registered())]
+    """Every name ``--impl`` accepts, besides ``module:Class``.
+
+    The zoo appears as one pattern, ``zoo.<name>``, rather than member by member.
+    """
+    return [*BUILTIN, *sorted(registered()), f"{ZOO_PREFIX}<name>"]
 
 
 def _from_class(name: str, cls: Any, origin: str) -> Implementation:
@@ -205,6 +218,16 @@ def _not_found(name: str) -> ImplementationError:
     )
 
 
+def _zoo(name: str) -> Implementation:
+    from conformance.zoo import ALL
+
+    member = ALL.get(name.removeprefix(ZOO_PREFIX))
+    if member is None:
+        raise _not_found(name)
+    breaks = ", ".join(member.breaks)
+    return Implementation(name, member, origin=f"fault zoo, breaks {breaks}")
+
+
 def check_available(name: str) -> None:
     """Check that ``name`` could load, without importing heavy frameworks."""
     if name in BUILTIN:
@@ -215,6 +238,8 @@ def check_available(name: str) -> None:
                 f"--impl={name} needs {', '.join(missing)}, which is not "
                 f"installed; install it with: {hint}"
             )
+    elif name.startswith(ZOO_PREFIX):
+        _zoo(name)
     elif ":" not in name and name not in registered():
         raise _not_found(name)
 
@@ -230,6 +255,8 @@ def load(name: str) -> Implementation:
             raise ImplementationError(
                 f"--impl={name}: import failed: {error}; install it with: {hint}"
             ) from error
+    if name.startswith(ZOO_PREFIX):
+        return _zoo(name)
     if ":" in name:
         return _from_path(name)
     points = registered()

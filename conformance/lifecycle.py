@@ -161,8 +161,8 @@ def predict(batches: int = 1) -> Lifecycle:
 def describe(lifecycle: Iterable[Event]) -> str:
     """Render a lifecycle compactly: one line per epoch, batches folded.
 
-    Runs of batch begin/end pairs with the same logs are folded into a range,
-    e.g. ``train_batch 0..3``.
+    Runs of batch begin/end pairs with consecutive indices and the same logs
+    are folded into a range, e.g. ``train_batch 0..3``.
     """
     lines: list[str] = []
     current: list[str] = []
@@ -182,7 +182,13 @@ def describe(lifecycle: Iterable[Event]) -> str:
         if event.hook.endswith("batch_begin"):
             continue  # folded into the matching *_end entry
         if event.hook.endswith("batch_end"):
-            if run and (run[-1].hook, run[-1].logs) != (event.hook, event.logs):
+            # Only consecutive indices fold: ``0..8`` must not hide the jumps
+            # of ``steps_per_execution`` (batches 2, 5, 8).
+            previous = run[-1] if run else None
+            if previous and (
+                (previous.hook, previous.logs) != (event.hook, event.logs)
+                or event.index != previous.index + 1
+            ):
                 flush_run()
             run.append(event)
             continue

@@ -22,7 +22,7 @@ from conformance.harness import Harness
 
 IMPLEMENTATION = pytest.StashKey[implementations.Implementation]()
 DIFFERENCES = pytest.StashKey[list[expectations.Difference]]()
-MATCHED = pytest.StashKey[set[expectations.Difference]]()
+MATCHED = pytest.StashKey[set[tuple[expectations.Difference, str]]]()
 
 SUITE = Path(__file__).parent / "suite"
 DEFAULT_IMPL = "reference"
@@ -66,8 +66,11 @@ def pytest_configure(config: pytest.Config) -> None:
 
     name = _impl_name(config)
     try:
-        if _is_xdist_controller(config):
-            # The workers import the framework; the controller need not.
+        if _is_xdist_controller(config) and name in implementations.BUILTIN:
+            # The workers import the framework; the controller need not. Other
+            # implementations load here too: only loading shows that a module
+            # imports and has the class, and a worker that fails to load
+            # crashes with a traceback instead of one usage-error line.
             implementations.check_available(name)
         else:
             config.stash[IMPLEMENTATION] = implementations.load(name)
@@ -116,8 +119,9 @@ def pytest_collection_modifyitems(
     for item in items:
         key, clauses = test_key(item), clauses_of(item)
         for difference in differences:
-            if difference.matches(key, clauses):
-                matched.add(difference)
+            selector = difference.match(key, clauses)
+            if selector is not None:
+                matched.add((difference, selector))
                 item.add_marker(
                     pytest.mark.xfail(
                         reason=f"declared difference: {difference.reason}",
@@ -130,14 +134,24 @@ def pytest_collection_modifyitems(
 def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
     if hasattr(config, "workerinput") or _is_xdist_controller(config):
         return  # workers collect; only a serial run sees every match
-    differences = config.stash.get(DIFFERENCES, [])
-    unmatched = [d for d in differences if d not in config.stash.get(MATCHED, set())]
-    if unmatched and not config.getoption("keyword") and not config.getoption(
-        "markexpr"
+    matched = config.stash.get(MATCHED, set())
+    unmatched = [
+        (difference, selector)
+        for difference in config.stash.get(DIFFERENCES, [])
+        for selector in difference.selectors()
+        if (difference, selector) not in matched
+    ]
+    if (
+        unmatched
+        and not config.getoption("keyword")
+        and not config.getoption("markexpr")
     ):
         terminalreporter.section("declared differences that matched no test")
-        for difference in unmatched:
-            terminalreporter.line(f"{difference}: {difference.reason}")
+        for difference, selector in unmatched:
+            terminalreporter.line(
+                f"{difference.source} entry {difference.number} ({selector}): "
+                f"{difference.reason}"
+            )
 
 
 # -- fixtures -------------------------------------------------------------------

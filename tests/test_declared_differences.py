@@ -1,0 +1,107 @@
+"""Declared differences: matched tests become strict expected failures."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from conformance import expectations
+
+TESTS = """
+import pytest
+
+
+@pytest.mark.clause("SAVE-1")
+def test_saves_once():
+    pass
+
+
+@pytest.mark.clause("PATH-1")
+@pytest.mark.parametrize("epoch", [1, 2])
+def test_formats_the_epoch(epoch):
+    assert epoch == 1, "this implementation formats the epoch 0-based"
+"""
+
+
+@pytest.fixture
+def declare(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> Callable[[str], None]:
+    """Declare differences for the reference, as its built-in file would.
+
+    Only built-in names have expectations files, and the reference ships none,
+    so the plugin's lookup is replaced for the in-process run.
+    """
+    pytester.makepyfile(test_declared=TESTS)
+
+    def declare(text: str) -> None:
+        declared = expectations.parse(text, "expectations/reference.toml")
+        monkeypatch.setattr(expectations, "builtin", lambda name: declared)
+
+    return declare
+
+
+def run(pytester: pytest.Pytester) -> pytest.RunResult:
+    return pytester.runpytest_inprocess("--impl=reference", "-rxX", "test_declared.py")
+
+
+def test_a_declared_difference_on_a_failing_test_is_an_expected_failure(
+    pytester: pytest.Pytester, declare: Callable[[str], None]
+) -> None:
+    declare(
+        "[[difference]]\n"
+        "test = 'test_declared.py::test_formats_the_epoch[2]'\n"
+        "reason = 'Formats the epoch 0-based.'\n"
+    )
+
+    result = run(pytester)
+
+    result.assert_outcomes(passed=2, xfailed=1)
+    result.stdout.fnmatch_lines(
+        ["XFAIL *test_formats_the_epoch[[]2[]] - declared difference: Formats*"]
+    )
+
+
+def test_a_declared_difference_on_a_passing_test_fails_the_run(
+    pytester: pytest.Pytester, declare: Callable[[str], None]
+) -> None:
+    declare("[[difference]]\nclause = 'SAVE-1'\nreason = 'Saves twice.'\n")
+
+    result = run(pytester)
+
+    result.assert_outcomes(passed=1, failed=2)
+    result.stdout.fnmatch_lines(
+        ["*_ test_saves_once _*", "*XPASS(strict)* declared difference: Saves twice."]
+    )
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+
+
+def test_a_test_key_without_parameters_covers_every_parameter(
+    pytester: pytest.Pytester, declare: Callable[[str], None]
+) -> None:
+    declare(
+        "[[difference]]\n"
+        "test = 'test_declared.py::test_formats_the_epoch'\n"
+        "reason = 'Formats the epoch 0-based.'\n"
+    )
+
+    result = run(pytester)
+
+    # epoch=1 passes, so its strict expected failure fails the run.
+    result.assert_outcomes(passed=1, failed=1, xfailed=1)
+
+
+def test_a_difference_that_matches_no_test_is_reported(
+    pytester: pytest.Pytester, declare: Callable[[str], None]
+) -> None:
+    declare("[[difference]]\nclause = 'GONE-9'\nreason = 'Was withdrawn.'\n")
+
+    result = run(pytester)
+
+    result.stdout.fnmatch_lines(
+        [
+            "*declared differences that matched no test*",
+            "expectations/reference.toml entry 1 (GONE-9): Was withdrawn.",
+        ]
+    )
