@@ -19,6 +19,7 @@ whose save methods are recorded; every other class gets a
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import importlib
 import importlib.metadata
@@ -58,6 +59,14 @@ class Implementation:
     origin: str = ""
     versions: Mapping[str, str] = field(default_factory=dict)
     ignored_warnings: tuple[str, ...] = ()
+    #: Callback classes for other profiles, for an implementation that has
+    #: one per profile (the reference does).
+    variants: Mapping[str, type] = field(default_factory=dict)
+
+    def for_profile(self, profile: str) -> Implementation:
+        """This implementation as run under ``profile``."""
+        callback = self.variants.get(profile, self.callback)
+        return dataclasses.replace(self, callback=callback, profile=profile)
 
     def describe(self) -> str:
         versions = ", ".join(f"{k} {v}" for k, v in self.versions.items())
@@ -74,12 +83,13 @@ def _version(distribution: str) -> str:
 
 
 def _reference() -> Implementation:
-    from reference_impl import ModelCheckpoint
+    from reference_impl import Keras3ModelCheckpoint, ModelCheckpoint
 
     return Implementation(
         "reference",
         ModelCheckpoint,
         origin="built-in",
+        variants={"keras2": ModelCheckpoint, "keras3": Keras3ModelCheckpoint},
         versions={
             "modelcheckpoint-conformance": _version("modelcheckpoint-conformance")
         },
@@ -149,18 +159,29 @@ def _keras() -> Implementation:
     )
 
 
-#: Built-in implementations: name -> (loader, modules it imports, install hint).
-BUILTIN: dict[str, tuple[Callable[[], Implementation], tuple[str, ...], str]] = {
-    "reference": (_reference, ("reference_impl",), ""),
-    "tf_keras": (
+@dataclass(frozen=True)
+class Builtin:
+    """A built-in implementation: how to load it, what it imports, its profile."""
+
+    load: Callable[[], Implementation]
+    modules: tuple[str, ...]
+    install_hint: str
+    profile: str
+
+
+BUILTIN: dict[str, Builtin] = {
+    "reference": Builtin(_reference, ("reference_impl",), "", "keras2"),
+    "tf_keras": Builtin(
         _tf_keras,
         ("tensorflow", "tf_keras"),
         "pip install 'modelcheckpoint-conformance[tf_keras]'",
+        "keras2",
     ),
-    "keras": (
+    "keras": Builtin(
         _keras,
         ("tensorflow", "keras"),
         "pip install 'modelcheckpoint-conformance[keras]'",
+        "keras3",
     ),
 }
 
@@ -188,8 +209,18 @@ def _from_class(name: str, cls: Any, origin: str) -> Implementation:
             "ModelCheckpoint-like class or a conformance Implementation"
         )
     package = cls.__module__.partition(".")[0]
+    profile = getattr(cls, "conformance_profile", "keras2")
+    if profile not in PROFILES:
+        raise ImplementationError(
+            f"--impl={name}: {cls.__qualname__}.conformance_profile={profile!r}; "
+            f"give one of {', '.join(PROFILES)}"
+        )
     return Implementation(
-        name, cls, origin=origin, versions={package: _version(package)}
+        name,
+        cls,
+        profile=profile,
+        origin=origin,
+        versions={package: _version(package)},
     )
 
 
@@ -231,12 +262,12 @@ def _zoo(name: str) -> Implementation:
 def check_available(name: str) -> None:
     """Check that ``name`` could load, without importing heavy frameworks."""
     if name in BUILTIN:
-        _, modules, hint = BUILTIN[name]
-        missing = [m for m in modules if importlib.util.find_spec(m) is None]
+        builtin = BUILTIN[name]
+        missing = [m for m in builtin.modules if importlib.util.find_spec(m) is None]
         if missing:
             raise ImplementationError(
                 f"--impl={name} needs {', '.join(missing)}, which is not "
-                f"installed; install it with: {hint}"
+                f"installed; install it with: {builtin.install_hint}"
             )
     elif name.startswith(ZOO_PREFIX):
         _zoo(name)
@@ -248,12 +279,13 @@ def load(name: str) -> Implementation:
     """Load the implementation ``--impl`` names, or raise ImplementationError."""
     if name in BUILTIN:
         check_available(name)
-        loader, _, hint = BUILTIN[name]
+        builtin = BUILTIN[name]
         try:
-            return loader()
+            return builtin.load()
         except ImportError as error:
             raise ImplementationError(
-                f"--impl={name}: import failed: {error}; install it with: {hint}"
+                f"--impl={name}: import failed: {error}; install it with: "
+                f"{builtin.install_hint}"
             ) from error
     if name.startswith(ZOO_PREFIX):
         return _zoo(name)

@@ -21,6 +21,7 @@ from conformance import expectations, implementations
 from conformance.harness import Harness
 
 IMPLEMENTATION = pytest.StashKey[implementations.Implementation]()
+PROFILE = pytest.StashKey[str]()
 DIFFERENCES = pytest.StashKey[list[expectations.Difference]]()
 MATCHED = pytest.StashKey[set[tuple[expectations.Difference, str]]]()
 
@@ -43,6 +44,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
             f"{implementations.ENTRY_POINT_GROUP}, or package.module:ClassName"
         ),
     )
+    group.addoption(
+        "--profile",
+        default=None,
+        choices=implementations.PROFILES,
+        help=(
+            "the SPEC.md profile to check against: keras2 (the API page and the "
+            "Keras 2 line) or keras3; default: the implementation's own profile"
+        ),
+    )
 
 
 def _impl_name(config: pytest.Config) -> str:
@@ -57,7 +67,9 @@ def _is_xdist_controller(config: pytest.Config) -> bool:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
-        "clause(*ids): the SPEC.md clauses a test checks, e.g. clause('MODE-2')",
+        "clause(*ids): the SPEC.md clauses a test checks, e.g. clause('MODE-2'); "
+        "an id with a profile suffix (clause('BEST-2/keras3')) applies only under "
+        "that profile",
     )
     if config.getoption("impl") is not None and (
         config.args_source != pytest.Config.ArgsSource.ARGS
@@ -66,15 +78,24 @@ def pytest_configure(config: pytest.Config) -> None:
 
     name = _impl_name(config)
     try:
+        implementation = None
         if _is_xdist_controller(config) and name in implementations.BUILTIN:
             # The workers import the framework; the controller need not. Other
             # implementations load here too: only loading shows that a module
             # imports and has the class, and a worker that fails to load
             # crashes with a traceback instead of one usage-error line.
             implementations.check_available(name)
+            own_profile = implementations.BUILTIN[name].profile
         else:
-            config.stash[IMPLEMENTATION] = implementations.load(name)
-        config.stash[DIFFERENCES] = expectations.builtin(name)
+            implementation = implementations.load(name)
+            own_profile = implementation.profile
+        profile = config.getoption("profile") or own_profile
+        config.stash[PROFILE] = profile
+        if implementation is not None:
+            config.stash[IMPLEMENTATION] = implementation.for_profile(profile)
+        config.stash[DIFFERENCES] = expectations.builtin(
+            name if profile == own_profile else f"{name}.{profile}"
+        )
     except (implementations.ImplementationError, expectations.ExpectationsError) as e:
         raise pytest.UsageError(str(e)) from None
     config.stash[MATCHED] = set()
@@ -89,8 +110,7 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
         text = implementation.describe()
     version = importlib.metadata.version("modelcheckpoint-conformance")
     lines = [f"conformance {version}: implementation {text}"]
-    if implementation is not None:
-        lines.append(f"conformance profile: {implementation.profile}")
+    lines.append(f"conformance profile: {config.stash.get(PROFILE, '?')}")
     differences = config.stash.get(DIFFERENCES, [])
     lines.append(f"conformance declared differences: {len(differences)}")
     return lines
@@ -106,6 +126,18 @@ def clauses_of(item: pytest.Item) -> frozenset[str]:
     )
 
 
+def profiles_of(item: pytest.Item) -> frozenset[str]:
+    """The profiles an item applies to; empty when it applies to every one.
+
+    A clause id ``AREA-N/profile`` names the variant of a clause that one
+    profile has; a test tagged only with such ids applies to those profiles.
+    """
+    suffixes = {clause.partition("/")[2] for clause in clauses_of(item)}
+    if "" in suffixes:
+        return frozenset()
+    return frozenset(suffixes)
+
+
 def test_key(item: pytest.Item) -> str:
     """``file.py::name[params]``: how expectations files name a test."""
     return f"{item.path.name}::{item.nodeid.partition('::')[2]}"
@@ -114,6 +146,16 @@ def test_key(item: pytest.Item) -> str:
 def pytest_collection_modifyitems(
     config: pytest.Config, items: list[pytest.Item]
 ) -> None:
+    profile = config.stash[PROFILE]
+    other_profiles = [
+        item for item in items if profiles_of(item) and profile not in profiles_of(item)
+    ]
+    if other_profiles:
+        # Another profile's variant of a clause is not applicable here.
+        config.hook.pytest_deselected(items=other_profiles)
+        excluded = set(other_profiles)
+        items[:] = [item for item in items if item not in excluded]
+
     differences = config.stash.get(DIFFERENCES, [])
     matched = config.stash[MATCHED]
     for item in items:
@@ -162,8 +204,15 @@ def implementation(request: pytest.FixtureRequest) -> implementations.Implementa
     """The implementation under test, loaded once per process."""
     config = request.config
     if IMPLEMENTATION not in config.stash:
-        config.stash[IMPLEMENTATION] = implementations.load(_impl_name(config))
+        implementation = implementations.load(_impl_name(config))
+        config.stash[IMPLEMENTATION] = implementation.for_profile(config.stash[PROFILE])
     return config.stash[IMPLEMENTATION]
+
+
+@pytest.fixture(scope="session")
+def profile(request: pytest.FixtureRequest) -> str:
+    """The SPEC.md profile in force: ``keras2`` or ``keras3``."""
+    return request.config.stash[PROFILE]
 
 
 @pytest.fixture

@@ -1,0 +1,140 @@
+"""The reference ModelCheckpoint under the ``keras3`` profile of SPEC.md.
+
+Keras 3 changed some behaviours on purpose: a closed constructor, required
+file suffixes, the direction of ``mode='auto'`` taken from the compiled
+metric rather than from the name, no starting best, saving when the monitor
+is missing, and a second message once a save is done. This class is the
+Keras 2 reference with those clauses swapped for their ``/keras3`` variants;
+everything else is shared.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import warnings
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from reference_impl.callback import ModelCheckpoint, _improves
+
+
+def _metrics_of(model: Any) -> Iterator[Any]:
+    """Every metric reachable from ``model.metrics``, containers opened."""
+    pending = list(getattr(model, "metrics", None) or [])
+    while pending:
+        metric = pending.pop(0)
+        yield metric
+        pending.extend(getattr(metric, "metrics", None) or [])
+
+
+class Keras3ModelCheckpoint(ModelCheckpoint):
+    """ModelCheckpoint as the ``keras3`` profile specifies it.
+
+    The constructor takes ``initial_value_threshold`` as its eighth
+    parameter and nothing else (CON-5/keras3, CON-6/keras3).
+    """
+
+    def __init__(
+        self,
+        filepath: str | os.PathLike[str],
+        monitor: str = "val_loss",
+        verbose: int = 0,
+        save_best_only: bool = False,
+        save_weights_only: bool = False,
+        mode: str = "auto",
+        save_freq: str | int = "epoch",
+        initial_value_threshold: float | None = None,
+    ) -> None:
+        super().__init__(
+            filepath,
+            monitor,
+            verbose,
+            save_best_only,
+            save_weights_only,
+            mode,
+            save_freq,
+            initial_value_threshold=initial_value_threshold,
+        )
+        if mode not in ("min", "max"):
+            self.mode = "auto"  # resolved at the first epoch end (MODE-2/keras3)
+        self.best = initial_value_threshold  # no infinite start (BEST-2/keras3)
+
+        if save_weights_only and not self.filepath.endswith(".weights.h5"):
+            raise ValueError(  # CON-10/keras3
+                f"filepath={self.filepath!r}: with save_weights_only=True the "
+                "template must end in '.weights.h5'"
+            )
+        if not save_weights_only and not self.filepath.endswith((".keras", ".h5")):
+            raise ValueError(  # CON-10/keras3
+                f"filepath={self.filepath!r}: a whole-model template must end "
+                "in '.keras' or '.h5'"
+            )
+
+    def _resolve_mode(self) -> None:
+        """Take the direction of ``mode='auto'`` from the model (MODE-2/keras3)."""
+        if self.mode != "auto":
+            return
+        name = self.monitor.removeprefix("val_")
+        if name == "loss":
+            self.mode = "min"
+            return
+        for metric in _metrics_of(self.model):
+            direction = getattr(metric, "_direction", None)
+            if getattr(metric, "name", None) == name and direction is not None:
+                self.mode = "max" if direction == "up" else "min"
+                return
+        raise ValueError(
+            f"monitor={self.monitor!r}: mode='auto' cannot tell whether this "
+            "metric should be maximised or minimised; pass mode='max' or "
+            "mode='min'"
+        )
+
+    def on_epoch_end(self, epoch: int, logs: Mapping[str, Any] | None = None) -> None:
+        self._resolve_mode()  # MODE-2/keras3: at every epoch end, best-only or not
+        super().on_epoch_end(epoch, logs)
+
+    def _improves(self, current: float) -> bool:
+        if math.isnan(current):
+            return False  # BEST-3
+        if self.best is None:
+            return True  # BEST-2/keras3
+        return _improves(self.mode, current, self.best)
+
+    def _save(self, epoch: int, batch: int | None, logs: Mapping) -> None:
+        filepath = self._format_path(epoch, batch, logs)  # PATH-6
+        if not self.save_best_only:
+            self._print(f"\nEpoch {epoch + 1}: saving model to {filepath}")  # MSG-2
+            self._write_and_report(epoch, filepath)
+            return
+
+        self._resolve_mode()  # a batch-level decision before any epoch end
+        current = logs.get(self.monitor)
+        if current is None:
+            warnings.warn(  # BEST-4/keras3
+                f"Can save best model only with {self.monitor} available; "
+                "saving anyway.",
+                UserWarning,
+                stacklevel=3,
+            )
+            self._write_and_report(epoch, filepath)  # MSG-5/keras3
+            return
+        if self._improves(current):  # BEST-1
+            previous = "None" if self.best is None else f"{self.best:.5f}"
+            self._print(  # MSG-3/keras3
+                f"\nEpoch {epoch + 1}: {self.monitor} improved from "
+                f"{previous} to {current:.5f}, saving model to {filepath}"
+            )
+            self.best = current
+            self._write_and_report(epoch, filepath)
+        else:
+            previous = "None" if self.best is None else f"{self.best:.5f}"
+            self._print(  # MSG-4
+                f"\nEpoch {epoch + 1}: {self.monitor} did not improve from {previous}"
+            )
+
+    def _write_and_report(self, epoch: int, filepath: str) -> None:
+        self._write(filepath)
+        self._print(  # MSG-8/keras3
+            f"\nEpoch {epoch + 1}: finished saving model to {filepath}"
+        )
