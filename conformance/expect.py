@@ -38,7 +38,7 @@ class Raises:
             self.at.removeprefix("on_")
         ):
             return False
-        text = str(error)
+        text = safe_str(error)
         return all(fragment in text for fragment in self.fragments)
 
     def __str__(self) -> str:
@@ -63,17 +63,40 @@ def raises(
 _UNCHECKED = object()
 
 
+#: Bounds on a failure message, so a callback that prints or warns without
+#: end still gets a readable report.
+MAX_ITEMS = 30
+MAX_ITEM_CHARS = 300
+
+
+def _shorten(text: str) -> str:
+    if len(text) <= MAX_ITEM_CHARS:
+        return text
+    return f"{text[:MAX_ITEM_CHARS]}... ({len(text) - MAX_ITEM_CHARS} more characters)"
+
+
+def safe_str(value: object) -> str:
+    """``str(value)``, even for an object whose ``__str__`` raises."""
+    try:
+        return str(value)
+    except Exception as error:  # noqa: BLE001 - a report must not crash
+        return f"<str() raised {type(error).__name__}>"
+
+
 def _block(title: str, items: Sequence[object]) -> list[str]:
     if not items:
         return [f"  {title}: (none)"]
-    return [f"  {title}:"] + [f"    {item}" for item in items]
+    shown = [f"    {_shorten(safe_str(item))}" for item in items[:MAX_ITEMS]]
+    if len(items) > MAX_ITEMS:
+        shown.append(f"    ... and {len(items) - MAX_ITEMS} more")
+    return [f"  {title}:", *shown]
 
 
 def _observed_error(trace: Trace) -> str:
     if trace.error is None:
         return "no error"
     name = type(trace.error).__name__
-    return f"{name}: {trace.error} (at {trace.error_at})"
+    return f"{name}: {_shorten(safe_str(trace.error))} (at {trace.error_at})"
 
 
 def expect(

@@ -16,10 +16,13 @@ fail, and an unexpected pass fails the run.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+
+CLAUSE_ID = re.compile(r"[A-Z]+-\d+(/[a-z0-9]+)?")
 
 
 class ExpectationsError(Exception):
@@ -85,9 +88,17 @@ def parse(text: str, source: str) -> list[Difference]:
             raise ExpectationsError(f"{where}: give a clause, a test, or both")
         if "test" in entry and "tests" in entry:
             raise ExpectationsError(f"{where}: give test or tests, not both")
+        clause = entry.get("clause")
+        if isinstance(clause, str) and not CLAUSE_ID.fullmatch(clause):
+            raise ExpectationsError(
+                f"{where}: clause={clause!r} is not a clause id; ids look like "
+                "BEST-3 or BEST-2/keras3 (see SPEC.md)"
+            )
         for key in ("clause", "test"):
             # A list here would be unhashable and break matching later.
-            if key in entry and not isinstance(entry[key], str):
+            if key in entry and (
+                not isinstance(entry[key], str) or not entry[key].strip()
+            ):
                 raise ExpectationsError(
                     f"{where}: {key}={entry[key]!r}; give one string (use tests "
                     "= [...] for several tests)"
@@ -96,7 +107,7 @@ def parse(text: str, source: str) -> list[Difference]:
         if "tests" in entry and (
             not isinstance(tests, list)
             or not tests
-            or not all(isinstance(test, str) for test in tests)
+            or not all(isinstance(test, str) and test.strip() for test in tests)
         ):
             raise ExpectationsError(
                 f"{where}: tests={tests!r}; give a non-empty list of test names"
@@ -118,7 +129,7 @@ def parse(text: str, source: str) -> list[Difference]:
 def load_file(path: Path) -> list[Difference]:
     """Read an expectations file from disk."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")
     except OSError as error:
         raise ExpectationsError(f"cannot read expectations {path}: {error}") from error
     return parse(text, str(path))
@@ -129,4 +140,4 @@ def builtin(name: str) -> list[Difference]:
     file = resources.files("conformance") / "expectations" / f"{name}.toml"
     if not file.is_file():
         return []
-    return parse(file.read_text(encoding="utf-8"), f"expectations/{name}.toml")
+    return parse(file.read_text(encoding="utf-8-sig"), f"expectations/{name}.toml")

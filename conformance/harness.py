@@ -9,6 +9,10 @@ warns), the files left on disk, and the exception that stopped the run.
 
 Runs happen inside their own folder (the working directory during the run),
 so relative file paths in a test read exactly as a user would write them.
+
+A :class:`Session` keeps one callback alive across turns instead: a test (a
+Hypothesis state machine, say) plays a few hooks, checks what the callback
+did so far, and plays more. :meth:`Harness.run` is one session of one turn.
 """
 
 from __future__ import annotations
@@ -88,7 +92,7 @@ class Recorder:
         self.output: io.StringIO | None = None
 
     def _relative(self, path: str) -> str:
-        absolute = Path(path) if os.path.isabs(path) else self.folder / path
+        absolute = Path(os.path.abspath(path))  # as the callback's cwd sees it
         try:
             return absolute.relative_to(self.folder).as_posix()
         except ValueError:
@@ -181,12 +185,17 @@ class _LogCollector(logging.Handler):
 
 
 @contextlib.contextmanager
-def _observing(folder: Path) -> Iterator[tuple[io.StringIO, list, _LogCollector]]:
-    """Capture stdout, warnings and WARNING log records, inside ``folder``."""
+def _observing(
+    folder: Path, out: io.StringIO | None = None
+) -> Iterator[tuple[io.StringIO, list, _LogCollector]]:
+    """Capture stdout, warnings and WARNING log records, inside ``folder``.
+
+    Printed text goes to ``out`` when given, so that it can gather several turns.
+    """
     collector = _LogCollector()
     loggers = [logging.getLogger(name) for name in WARNING_LOGGERS]
     levels = [logger.level for logger in loggers]
-    out = io.StringIO()
+    out = io.StringIO() if out is None else out
     previous = os.getcwd()
     for logger in loggers:
         logger.addHandler(collector)
@@ -224,6 +233,108 @@ def list_files(folder: Path) -> list[str]:
     )
 
 
+class Session:
+    """One callback kept alive across turns, everything it does recorded.
+
+    Construction (and ``set_model`` and ``set_params``, unless left out) happens
+    at once; each :meth:`play` then calls some hooks. Every turn is observed as
+    a run is (inside ``folder``, stdout, warnings and WARNING log records
+    captured) and :meth:`trace` gives everything so far, so a test can check
+    the callback between turns and a failure shows the whole lifecycle played.
+
+    The first exception ends the session: it is kept in the trace with where
+    it happened, and later turns are added to the lifecycle but call nothing.
+    """
+
+    def __init__(
+        self,
+        implementation: Implementation,
+        folder: Path,
+        clauses: Iterable[str] = (),
+        *,
+        set_model: bool = True,
+        params: Mapping[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        self.implementation = implementation
+        self.folder = folder
+        self.callback: Any = None
+        cls = implementation.callback
+        self._call = _call_text(cls, kwargs)
+        self._clauses = tuple(clauses)
+        self._events: list[Event] = []
+        self._recorder = Recorder(folder)
+        self._out = self._recorder.output = io.StringIO()
+        self._warnings: list[str] = []
+        self._ignored = [re.compile(p) for p in implementation.ignored_warnings]
+        self.error: BaseException | None = None
+        self.error_at: str | None = None
+
+        def construct() -> None:
+            self.callback = cls(**kwargs)
+
+        def give_model() -> None:
+            self.callback.set_model(implementation.make_model(self._recorder))
+
+        steps: list[tuple[str, Callable[[], Any]]] = [("construction", construct)]
+        if set_model:
+            steps.append(("set_model", give_model))
+        if params is not None:
+            steps.append(("set_params", lambda: self.callback.set_params(dict(params))))
+        self._turn(steps)
+
+    def _call_hook(self, event: Event) -> Callable[[], Any]:
+        def call() -> Any:
+            self._recorder.event = event
+            try:
+                return getattr(self.callback, event.hook)(*event.args())
+            finally:
+                self._recorder.event = None
+
+        return call
+
+    def _turn(self, steps: Iterable[tuple[str, Callable[[], Any]]]) -> None:
+        """Run ``steps`` (where, what) observed, up to the first exception."""
+        with _observing(self.folder, self._out) as (_, caught, collector):
+            for stage, step in steps:
+                try:
+                    step()
+                except Exception as error:  # noqa: BLE001 - the error is the result
+                    self.error, self.error_at = error, stage
+                    break
+        messages = [str(w.message) for w in caught]
+        messages += [record.getMessage() for record in collector.records]
+        self._warnings += [
+            m for m in messages if not any(p.search(m) for p in self._ignored)
+        ]
+
+    def play(self, lifecycle: Iterable[Event] = (), /) -> None:
+        """Call the hooks of ``lifecycle`` in order."""
+        events = tuple(lifecycle)
+        self._events += events
+        if self.error is None:
+            self._turn((str(event), self._call_hook(event)) for event in events)
+
+    def trace(self, *, files: bool = True) -> Trace:
+        """Everything observed so far, as a snapshot.
+
+        ``files=False`` leaves :attr:`Trace.files` empty instead of walking the
+        folder, for checks after every turn that do not look at files.
+        """
+        return Trace(
+            self._call,
+            tuple(self._events),
+            saves=list(self._recorder.saves),
+            lines=printed_lines(self._out.getvalue()),
+            warnings=list(self._warnings),
+            error=self.error,
+            error_at=self.error_at,
+            files=list_files(self.folder) if files else [],
+            loads=list(self._recorder.loads),
+            clauses=self._clauses,
+        )
+
+
 class Harness:
     """Runs callbacks of one implementation inside one folder."""
 
@@ -251,37 +362,26 @@ class Harness:
         The run stops at the first exception, which is kept in the trace with
         where it happened (``"construction"``, ``"set_model"`` or the event).
         """
-        events = tuple(lifecycle)
-        cls = self.implementation.callback
-        trace = Trace(_call_text(cls, kwargs), events, clauses=self.clauses)
-        recorder = Recorder(self.folder)
-        ignored = [re.compile(p) for p in self.implementation.ignored_warnings]
-        with _observing(self.folder) as (out, caught, collector):
-            recorder.output = out
-            stage = "construction"
-            try:
-                callback = cls(**kwargs)
-                if set_model:
-                    stage = "set_model"
-                    callback.set_model(self.implementation.make_model(recorder))
-                if params is not None:
-                    stage = "set_params"
-                    callback.set_params(dict(params))
-                for event in events:
-                    stage = str(event)
-                    recorder.event = event
-                    getattr(callback, event.hook)(*event.args())
-                    recorder.event = None
-            except Exception as error:  # noqa: BLE001 - the error is the result
-                trace.error, trace.error_at = error, stage
-        trace.saves = recorder.saves
-        trace.loads = recorder.loads
-        trace.lines = printed_lines(out.getvalue())
-        messages = [str(w.message) for w in caught]
-        messages += [record.getMessage() for record in collector.records]
-        trace.warnings = [m for m in messages if not any(p.search(m) for p in ignored)]
-        trace.files = list_files(self.folder)
-        return trace
+        session = self.session(set_model=set_model, params=params, **kwargs)
+        session.play(lifecycle)
+        return session.trace()
+
+    def session(
+        self,
+        *,
+        set_model: bool = True,
+        params: Mapping[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> Session:
+        """Construct the callback with ``kwargs``, to be played turn by turn."""
+        return Session(
+            self.implementation,
+            self.folder,
+            self.clauses,
+            set_model=set_model,
+            params=params,
+            **kwargs,
+        )
 
     def construct(self, **kwargs: Any) -> Trace:
         """Only construct the callback: a run with no model and no hook."""

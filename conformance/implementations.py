@@ -25,6 +25,8 @@ import importlib
 import importlib.metadata
 import importlib.util
 import os
+import sys
+import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -62,6 +64,13 @@ class Implementation:
     #: Callback classes for other profiles, for an implementation that has
     #: one per profile (the reference does).
     variants: Mapping[str, type] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.profile not in PROFILES:
+            raise ImplementationError(
+                f"Implementation {self.name!r}: profile={self.profile!r}; give one "
+                f"of {', '.join(PROFILES)}"
+            )
 
     def for_profile(self, profile: str) -> Implementation:
         """This implementation as run under ``profile``."""
@@ -226,9 +235,16 @@ def _from_class(name: str, cls: Any, origin: str) -> Implementation:
 
 def _from_path(name: str) -> Implementation:
     module_name, _, attribute = name.partition(":")
+    if not module_name or not attribute:
+        raise ImplementationError(
+            f"--impl={name}: give both parts, as package.module:ClassName"
+        )
+    # As with ``python -m pytest``, a module in the current folder is found.
+    if os.getcwd() not in sys.path:
+        sys.path.append(os.getcwd())
     try:
         module = importlib.import_module(module_name)
-    except Exception as error:
+    except (Exception, SystemExit) as error:  # a module may exit at import
         raise ImplementationError(
             f"--impl={name}: importing {module_name!r} failed: "
             f"{type(error).__name__}: {error}"
@@ -257,6 +273,44 @@ def _zoo(name: str) -> Implementation:
         raise _not_found(name)
     breaks = ", ".join(member.breaks)
     return Implementation(name, member, origin=f"fault zoo, breaks {breaks}")
+
+
+#: Without these a class is not a Keras callback at all, and every test would
+#: fail for the same reason; other missing hooks are HOOK-1 failures.
+ESSENTIAL_HOOKS = ("set_model", "on_epoch_begin", "on_epoch_end", "on_train_batch_end")
+
+
+def check_protocol(implementation: Implementation) -> None:
+    """Fail early, in one line, when a class cannot be driven at all.
+
+    It must have the essential hooks and be constructible as
+    ``cls("checkpoint.h5")`` (in a scratch folder, since construction must
+    not write anything anyway).
+    """
+    cls = implementation.callback
+    missing = [
+        hook for hook in ESSENTIAL_HOOKS if not callable(getattr(cls, hook, None))
+    ]
+    if missing:
+        raise ImplementationError(
+            f"--impl={implementation.name}: {cls.__qualname__} has no "
+            f"{', '.join(missing)}; a ModelCheckpoint follows the Keras callback "
+            "protocol (subclass keras.callbacks.Callback or define every hook)"
+        )
+    previous = os.getcwd()
+    with tempfile.TemporaryDirectory() as scratch:
+        os.chdir(scratch)
+        try:
+            cls("checkpoint.h5")
+        except Exception as error:
+            raise ImplementationError(
+                f"--impl={implementation.name}: {cls.__qualname__}('checkpoint.h5') "
+                f"raised {type(error).__name__}: {error}; the suite constructs "
+                "callbacks with the documented constructor (filepath, monitor, "
+                "verbose, save_best_only, save_weights_only, mode, save_freq)"
+            ) from error
+        finally:
+            os.chdir(previous)
 
 
 def check_available(name: str) -> None:
@@ -296,7 +350,7 @@ def load(name: str) -> Implementation:
         raise _not_found(name)
     try:
         target = points[name].load()
-    except Exception as error:
+    except (Exception, SystemExit) as error:  # a module may exit at import
         raise ImplementationError(
             f"--impl={name}: entry point {points[name].value!r} failed to load: "
             f"{type(error).__name__}: {error}"

@@ -8,6 +8,10 @@ failures, and provides the ``implementation`` and ``harness`` fixtures.
 
 When ``--impl`` is given and no test paths are, the installed suite runs, from
 whatever folder pytest was started in.
+
+It also registers two Hypothesis settings profiles, chosen with Hypothesis' own
+``--hypothesis-profile`` option: ``quick`` (the default, sized for CI) and
+``thorough``.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from __future__ import annotations
 import importlib.metadata
 from pathlib import Path
 
+import hypothesis
 import pytest
 
 from conformance import expectations, implementations
@@ -27,6 +32,32 @@ MATCHED = pytest.StashKey[set[tuple[expectations.Difference, str]]]()
 
 SUITE = Path(__file__).parent / "suite"
 DEFAULT_IMPL = "reference"
+
+# Registered at import, before any pytest_configure, so that Hypothesis' own
+# ``--hypothesis-profile`` can load them. Both print a failing example's blob
+# and have no deadline: a real framework's first call can be slow.
+hypothesis.settings.register_profile(
+    "quick",
+    hypothesis.settings.get_profile("default"),
+    max_examples=50,
+    stateful_step_count=40,
+    deadline=None,
+    derandomize=True,  # the same examples on every run: CI stays reproducible
+    database=None,
+    print_blob=True,
+    # The explain phase traces every line of a failing test's reruns, which
+    # makes a failure of a state machine take ten times longer to report.
+    phases=[phase for phase in hypothesis.Phase if phase != hypothesis.Phase.explain],
+)
+hypothesis.settings.register_profile(
+    "thorough",
+    hypothesis.settings.get_profile("default"),
+    max_examples=500,
+    stateful_step_count=100,
+    deadline=None,
+    print_blob=True,
+)
+DEFAULT_HYPOTHESIS_PROFILE = "quick"
 
 
 # -- options and configuration ------------------------------------------------
@@ -53,10 +84,26 @@ def pytest_addoption(parser: pytest.Parser) -> None:
             "Keras 2 line) or keras3; default: the implementation's own profile"
         ),
     )
+    group.addoption(
+        "--expectations",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help=(
+            "a TOML file of declared differences of your own (the format of "
+            "conformance/expectations/*.toml); may be given more than once"
+        ),
+    )
 
 
 def _impl_name(config: pytest.Config) -> str:
-    return config.getoption("impl") or DEFAULT_IMPL
+    name = config.getoption("impl")
+    if name is not None and not name.strip():
+        raise pytest.UsageError(
+            "--impl is empty; give reference, tf_keras, keras, a registered "
+            "name or package.module:ClassName"
+        )
+    return name or DEFAULT_IMPL
 
 
 def _is_xdist_controller(config: pytest.Config) -> bool:
@@ -64,7 +111,10 @@ def _is_xdist_controller(config: pytest.Config) -> bool:
     return bool(workers) and not hasattr(config, "workerinput")
 
 
+@pytest.hookimpl(tryfirst=True)  # before Hypothesis' plugin builds on the profile
 def pytest_configure(config: pytest.Config) -> None:
+    if not config.getoption("hypothesis_profile", None):
+        hypothesis.settings.load_profile(DEFAULT_HYPOTHESIS_PROFILE)
     config.addinivalue_line(
         "markers",
         "clause(*ids): the SPEC.md clauses a test checks, e.g. clause('MODE-2'); "
@@ -93,9 +143,15 @@ def pytest_configure(config: pytest.Config) -> None:
         config.stash[PROFILE] = profile
         if implementation is not None:
             config.stash[IMPLEMENTATION] = implementation.for_profile(profile)
+        if implementation is not None and name not in implementations.BUILTIN:
+            implementations.check_protocol(implementation)
         config.stash[DIFFERENCES] = expectations.builtin(
             name if profile == own_profile else f"{name}.{profile}"
-        )
+        ) + [
+            difference
+            for path in config.getoption("expectations")
+            for difference in expectations.load_file(Path(path))
+        ]
     except (implementations.ImplementationError, expectations.ExpectationsError) as e:
         raise pytest.UsageError(str(e)) from None
     config.stash[MATCHED] = set()
@@ -111,6 +167,13 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     version = importlib.metadata.version("modelcheckpoint-conformance")
     lines = [f"conformance {version}: implementation {text}"]
     lines.append(f"conformance profile: {config.stash.get(PROFILE, '?')}")
+    search = hypothesis.settings.default
+    lines.append(
+        f"hypothesis profile: {hypothesis.settings.get_current_profile_name()} "
+        f"(max_examples={search.max_examples}, "
+        f"stateful_step_count={search.stateful_step_count}, "
+        f"derandomize={search.derandomize})"
+    )
     differences = config.stash.get(DIFFERENCES, [])
     lines.append(f"conformance declared differences: {len(differences)}")
     return lines
@@ -160,6 +223,7 @@ def pytest_collection_modifyitems(
     matched = config.stash[MATCHED]
     for item in items:
         key, clauses = test_key(item), clauses_of(item)
+        item.extra_keyword_matches.update(clauses)  # so that -k BEST-3 selects
         for difference in differences:
             selector = difference.match(key, clauses)
             if selector is not None:
@@ -171,29 +235,62 @@ def pytest_collection_modifyitems(
                     )
                 )
                 break
+    _check_differences_in_use(config, items)
 
 
-def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
-    if hasattr(config, "workerinput") or _is_xdist_controller(config):
-        return  # workers collect; only a serial run sees every match
-    matched = config.stash.get(MATCHED, set())
+class UnusedDifferences(pytest.Item):
+    """Fails when declared differences matched no test of a whole-suite run.
+
+    A stale entry (a renamed test, a fixed difference, a typo) would otherwise
+    go unnoticed; this item makes it fail the run, also under xdist, where
+    every worker collects the whole suite.
+    """
+
+    def __init__(self, *, unmatched: list[str], **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.unmatched = unmatched
+
+    def runtest(self) -> None:
+        raise AssertionError(
+            "declared differences that matched no test; remove or correct them:\n"
+            + "\n".join(f"  {line}" for line in self.unmatched)
+        )
+
+    def repr_failure(self, excinfo, style=None) -> str:
+        return str(excinfo.value)
+
+    def reportinfo(self):
+        return self.path, None, "declared differences in use"
+
+
+def _whole_suite(config: pytest.Config, items: list[pytest.Item]) -> bool:
+    """True when nothing narrowed the run, so every entry should match."""
+    if any(
+        config.getoption(option, None)
+        for option in ("keyword", "markexpr", "deselect", "lf", "last_failed")
+    ):
+        return False
+    collected = {item.path for item in items}
+    return all(path in collected for path in SUITE.glob("test_*.py"))
+
+
+def _check_differences_in_use(config: pytest.Config, items: list[pytest.Item]) -> None:
+    matched = config.stash[MATCHED]
     unmatched = [
-        (difference, selector)
+        f"{difference.source} entry {difference.number} ({selector}): "
+        f"{difference.reason}"
         for difference in config.stash.get(DIFFERENCES, [])
         for selector in difference.selectors()
         if (difference, selector) not in matched
     ]
-    if (
-        unmatched
-        and not config.getoption("keyword")
-        and not config.getoption("markexpr")
-    ):
-        terminalreporter.section("declared differences that matched no test")
-        for difference, selector in unmatched:
-            terminalreporter.line(
-                f"{difference.source} entry {difference.number} ({selector}): "
-                f"{difference.reason}"
+    if unmatched and items and _whole_suite(config, items):
+        items.append(
+            UnusedDifferences.from_parent(
+                items[0].session,
+                name="declared differences in use",
+                unmatched=unmatched,
             )
+        )
 
 
 # -- fixtures -------------------------------------------------------------------

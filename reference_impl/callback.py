@@ -24,7 +24,7 @@ def _improves(mode: str, current: float, best: float) -> bool:
 
 
 def _auto_mode(monitor: str) -> str:
-    """Direction inferred from the monitor's name (MODE-2, MODE-3)."""
+    """Direction inferred from the monitor's name (MODE-2/keras2, MODE-3/keras2)."""
     if "acc" in monitor or monitor.startswith("fmeasure"):
         return "max"
     return "min"
@@ -51,7 +51,7 @@ class ModelCheckpoint:
         initial_value_threshold: float | None = None,
         **kwargs: Any,
     ) -> None:
-        self.filepath = os.fspath(filepath)  # CON-8
+        self.filepath = os.fspath(filepath)  # CON-8; any suffix (CON-10/keras2)
         self.monitor = monitor
         self.verbose = verbose
         self.save_best_only = save_best_only
@@ -64,7 +64,7 @@ class ModelCheckpoint:
         self.period = 1
         if "period" in kwargs:
             self.period = kwargs.pop("period")
-            warnings.warn(  # CON-6
+            warnings.warn(  # CON-6/keras2
                 "`period` is deprecated; use `save_freq` (a number of batches).",
                 UserWarning,
                 stacklevel=2,
@@ -72,13 +72,13 @@ class ModelCheckpoint:
         self.load_weights_on_restart = False
         if "load_weights_on_restart" in kwargs:
             self.load_weights_on_restart = kwargs.pop("load_weights_on_restart")
-            warnings.warn(  # CON-6
+            warnings.warn(  # CON-6/keras2
                 "`load_weights_on_restart` is deprecated; call "
                 "`model.load_weights()` before `fit()` instead.",
                 UserWarning,
                 stacklevel=2,
             )
-        # Any other keyword is accepted and ignored (CON-5).
+        # Any other keyword is accepted and ignored (CON-5/keras2).
 
         if mode not in _MODES:
             warnings.warn(  # CON-4
@@ -88,11 +88,11 @@ class ModelCheckpoint:
                 stacklevel=2,
             )
             mode = "auto"
-        self.mode = _auto_mode(monitor) if mode == "auto" else mode  # MODE-2
+        self.mode = _auto_mode(monitor) if mode == "auto" else mode  # MODE-2/keras2
         if initial_value_threshold is not None:
             self.best = initial_value_threshold  # BEST-5
         else:
-            self.best = math.inf if self.mode == "min" else -math.inf  # BEST-2
+            self.best = math.inf if self.mode == "min" else -math.inf  # BEST-2/keras2
 
         if save_freq != "epoch" and not isinstance(save_freq, int):
             raise ValueError(  # CON-3
@@ -100,7 +100,7 @@ class ModelCheckpoint:
                 "int (a number of training batches)"
             )
 
-        self._epochs_since_last_save = 0  # FREQ-7
+        self._epochs_since_last_save = 0  # FREQ-7/keras2
         self._batches_since_last_save = 0  # FREQ-3
         self._last_batch_seen = -1
         self._current_epoch = 0
@@ -125,7 +125,7 @@ class ModelCheckpoint:
     def on_epoch_end(self, epoch: int, logs: Mapping[str, Any] | None = None) -> None:
         self._epochs_since_last_save += 1
         if self.save_freq == "epoch":  # FREQ-1, FREQ-4
-            if self._epochs_since_last_save >= self.period:  # FREQ-7
+            if self._epochs_since_last_save >= self.period:  # FREQ-7/keras2
                 self._epochs_since_last_save = 0
                 self._save(epoch, None, logs or {})  # HOOK-5
 
@@ -218,14 +218,14 @@ class ModelCheckpoint:
 
         current = logs.get(self.monitor)
         if current is None:
-            warnings.warn(  # BEST-4, MSG-5
+            warnings.warn(  # BEST-4/keras2, MSG-5
                 f"Can save best model only with {self.monitor} available, skipping.",
                 UserWarning,
                 stacklevel=3,
             )
             return
         if _improves(self.mode, current, self.best):  # BEST-1
-            self._print(  # MSG-3
+            self._print(  # MSG-3/keras2
                 f"\nEpoch {epoch + 1}: {self.monitor} improved from "
                 f"{self.best:.5f} to {current:.5f}, saving model to {filepath}"
             )
@@ -238,6 +238,7 @@ class ModelCheckpoint:
             )
 
     def _write(self, filepath: str) -> None:
+        """Save to ``filepath``; nothing is printed after it (MSG-8/keras2)."""
         folder = os.path.dirname(filepath)
         if folder:
             os.makedirs(folder, exist_ok=True)  # PATH-8

@@ -2,7 +2,7 @@
 
 Keras 3 changed some behaviours on purpose: a closed constructor, required
 file suffixes, the direction of ``mode='auto'`` taken from the compiled
-metric rather than from the name, no starting best, saving when the monitor
+metrics rather than from the name, no starting best, saving when the monitor
 is missing, and a second message once a save is done. This class is the
 Keras 2 reference with those clauses swapped for their ``/keras3`` variants;
 everything else is shared.
@@ -57,22 +57,23 @@ class Keras3ModelCheckpoint(ModelCheckpoint):
             initial_value_threshold=initial_value_threshold,
         )
         if mode not in ("min", "max"):
-            self.mode = "auto"  # resolved at the first epoch end (MODE-2/keras3)
-        self.best = initial_value_threshold  # no infinite start (BEST-2/keras3)
+            self.mode = "auto"  # decided later (MODE-2/keras3, MODE-4/keras3)
+        self.best = initial_value_threshold  # None: no best yet (BEST-2/keras3)
 
+        # The template as given, before any formatting (CON-10/keras3).
         if save_weights_only and not self.filepath.endswith(".weights.h5"):
-            raise ValueError(  # CON-10/keras3
+            raise ValueError(
                 f"filepath={self.filepath!r}: with save_weights_only=True the "
                 "template must end in '.weights.h5'"
             )
         if not save_weights_only and not self.filepath.endswith((".keras", ".h5")):
-            raise ValueError(  # CON-10/keras3
+            raise ValueError(
                 f"filepath={self.filepath!r}: a whole-model template must end "
                 "in '.keras' or '.h5'"
             )
 
     def _resolve_mode(self) -> None:
-        """Take the direction of ``mode='auto'`` from the model (MODE-2/keras3)."""
+        """Decide the direction of ``mode='auto'`` from the model (MODE-2/keras3)."""
         if self.mode != "auto":
             return
         name = self.monitor.removeprefix("val_")
@@ -91,15 +92,19 @@ class Keras3ModelCheckpoint(ModelCheckpoint):
         )
 
     def on_epoch_end(self, epoch: int, logs: Mapping[str, Any] | None = None) -> None:
-        self._resolve_mode()  # MODE-2/keras3: at every epoch end, best-only or not
+        self._resolve_mode()  # MODE-2/keras3, BEST-8/keras3: best-only or not
         super().on_epoch_end(epoch, logs)
 
-    def _improves(self, current: float) -> bool:
+    def _is_improvement(self, current: float) -> bool:
         if math.isnan(current):
             return False  # BEST-3
         if self.best is None:
             return True  # BEST-2/keras3
-        return _improves(self.mode, current, self.best)
+        return _improves(self.mode, current, self.best)  # BEST-1
+
+    def _best_text(self) -> str:
+        """The best as messages print it (MSG-3/keras3, MSG-4)."""
+        return "None" if self.best is None else f"{self.best:.5f}"
 
     def _save(self, epoch: int, batch: int | None, logs: Mapping) -> None:
         filepath = self._format_path(epoch, batch, logs)  # PATH-6
@@ -108,29 +113,28 @@ class Keras3ModelCheckpoint(ModelCheckpoint):
             self._write_and_report(epoch, filepath)
             return
 
-        self._resolve_mode()  # a batch-level decision before any epoch end
+        # A batch-level decision may come before the first epoch end.
+        self._resolve_mode()  # MODE-2/keras3
         current = logs.get(self.monitor)
         if current is None:
-            warnings.warn(  # BEST-4/keras3
+            warnings.warn(  # BEST-4/keras3, MSG-5
                 f"Can save best model only with {self.monitor} available; "
                 "saving anyway.",
                 UserWarning,
                 stacklevel=3,
             )
-            self._write_and_report(epoch, filepath)  # MSG-5/keras3
-            return
-        if self._improves(current):  # BEST-1
-            previous = "None" if self.best is None else f"{self.best:.5f}"
+            self._write_and_report(epoch, filepath)
+        elif self._is_improvement(current):
             self._print(  # MSG-3/keras3
                 f"\nEpoch {epoch + 1}: {self.monitor} improved from "
-                f"{previous} to {current:.5f}, saving model to {filepath}"
+                f"{self._best_text()} to {current:.5f}, saving model to {filepath}"
             )
             self.best = current
             self._write_and_report(epoch, filepath)
         else:
-            previous = "None" if self.best is None else f"{self.best:.5f}"
             self._print(  # MSG-4
-                f"\nEpoch {epoch + 1}: {self.monitor} did not improve from {previous}"
+                f"\nEpoch {epoch + 1}: {self.monitor} did not improve from "
+                f"{self._best_text()}"
             )
 
     def _write_and_report(self, epoch: int, filepath: str) -> None:

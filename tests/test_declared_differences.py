@@ -92,16 +92,38 @@ def test_a_test_key_without_parameters_covers_every_parameter(
     result.assert_outcomes(passed=1, failed=1, xfailed=1)
 
 
-def test_a_difference_that_matches_no_test_is_reported(
-    pytester: pytest.Pytester, declare: Callable[[str], None]
+def test_a_difference_that_matches_no_test_fails_a_whole_suite_run(
+    pytester: pytest.Pytester,
 ) -> None:
-    declare("[[difference]]\nclause = 'GONE-9'\nreason = 'Was withdrawn.'\n")
+    stale = pytester.makefile(
+        ".toml",
+        stale="[[difference]]\nclause = 'GONE-9'\nreason = 'Was withdrawn.'\n",
+    )
 
-    result = run(pytester)
+    result = pytester.runpytest_subprocess(
+        "--impl=reference", f"--expectations={stale}", "-q"
+    )
 
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
     result.stdout.fnmatch_lines(
         [
             "*declared differences that matched no test*",
-            "expectations/reference.toml entry 1 (GONE-9): Was withdrawn.",
+            f"*{stale} entry 1 (GONE-9): Was withdrawn.",
+            "*1 failed*",
         ]
     )
+
+
+def test_a_narrowed_run_does_not_judge_unused_differences(
+    pytester: pytest.Pytester,
+) -> None:
+    stale = pytester.makefile(
+        ".toml",
+        stale="[[difference]]\nclause = 'GONE-9'\nreason = 'Was withdrawn.'\n",
+    )
+
+    result = pytester.runpytest_subprocess(
+        "--impl=reference", f"--expectations={stale}", "-q", "-k", "PATH-1"
+    )
+
+    assert result.ret == pytest.ExitCode.OK

@@ -20,7 +20,9 @@ from conformance.zoo import ALL
 from reference_impl import ModelCheckpoint
 
 SPEC = Path(__file__).parents[1] / "SPEC.md"
-CLAUSES = set(re.findall(r"^\*\*([A-Z]+-\d+)\*\*", SPEC.read_text(), re.MULTILINE))
+CLAUSES = set(
+    re.findall(r"^\*\*([A-Z]+-\d+(?:/[a-z0-9]+)?)\*\*", SPEC.read_text(), re.M)
+)
 AREAS = {clause.partition("-")[0] for clause in CLAUSES}
 
 #: Members the suite does not catch yet: what is missing, and why.
@@ -71,11 +73,16 @@ class Outcomes:
 
 
 def run_suite(
-    impl: str, folder: Path, only: frozenset[str] | None = None
+    impl: str,
+    folder: Path,
+    only: frozenset[str] | None = None,
+    *,
+    profile: str | None = None,
 ) -> tuple[int, Outcomes]:
     """Run the installed suite against ``impl`` in this process."""
     outcomes = Outcomes(only)
     args = [str(SUITE), f"--impl={impl}", "-q", "--tb=no", "--no-header"]
+    args += [f"--profile={profile}"] if profile else []
     args += ["-p", "no:cacheprovider", f"--basetemp={folder}"]
     # This process imported the plugin already, so pytest cannot rewrite it.
     args += ["-W", "ignore::pytest.PytestAssertRewriteWarning"]
@@ -111,12 +118,18 @@ def test_the_zoo_has_a_member_for_every_area_of_the_spec() -> None:
 
 @pytest.mark.usefixtures("suite")
 @pytest.mark.parametrize(
-    "impl", ["reference", "conformance.zoo._base:Checkpoint"], ids=["reference", "base"]
+    ("impl", "profile"),
+    [
+        ("reference", None),
+        ("reference", "keras3"),
+        ("conformance.zoo._base:Checkpoint", None),
+    ],
+    ids=["reference", "reference,profile=keras3", "base"],
 )
 def test_a_conforming_implementation_passes_the_suite(
-    impl: str, tmp_path: Path
+    impl: str, profile: str | None, tmp_path: Path
 ) -> None:
-    code, outcomes = run_suite(impl, tmp_path)
+    code, outcomes = run_suite(impl, tmp_path, profile=profile)
 
     assert outcomes.clauses, "the suite collected no test"
     assert outcomes.failed == []

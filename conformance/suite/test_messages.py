@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -23,20 +25,37 @@ def saving(epoch: int, path: str) -> str:
     return f"Epoch {epoch + 1}: saving model to {path}"
 
 
-def improved(epoch: int, monitor: str, best: float, value: float, path: str) -> str:
+def shown(best: float | None) -> str:
+    """A best as MSG-3 and MSG-4 print it: five decimals, or ``None`` (keras3)."""
+    return "None" if best is None else f"{best:.5f}"
+
+
+def improved(
+    epoch: int, monitor: str, best: float | None, value: float, path: str
+) -> str:
     """MSG-3: five decimals, and Python's own ``inf`` and ``nan``."""
     return (
-        f"Epoch {epoch + 1}: {monitor} improved from {best:.5f} to {value:.5f}, "
+        f"Epoch {epoch + 1}: {monitor} improved from {shown(best)} to {value:.5f}, "
         f"saving model to {path}"
     )
 
 
-def not_improved(epoch: int, monitor: str, best: float) -> str:
+def not_improved(epoch: int, monitor: str, best: float | None) -> str:
     """MSG-4."""
-    return f"Epoch {epoch + 1}: {monitor} did not improve from {best:.5f}"
+    return f"Epoch {epoch + 1}: {monitor} did not improve from {shown(best)}"
+
+
+def finished(epoch: int, path: str) -> str:
+    """MSG-8/keras3: the line that follows every save."""
+    return f"Epoch {epoch + 1}: finished saving model to {path}"
+
+
+#: The lines MSG-8 governs; the tests of the other clauses leave them out.
+FINISHED = re.compile(r"Epoch \d+: finished saving model to .*")
 
 
 def start_of(mode: str) -> float:
+    """The starting best of BEST-2/keras2; in profile keras3 there is none."""
     return math.inf if mode == "min" else -math.inf
 
 
@@ -44,17 +63,27 @@ def decision_lines(
     values: Sequence[float],
     mode: str,
     *,
+    start: float | None,
     monitor: str = "val_loss",
-    start: float | None = None,
     epochs: Sequence[int] | None = None,
     template: str = TEMPLATE,
 ) -> list[str]:
-    """The lines of best-only decisions, one per value, by a running best."""
-    best = start_of(mode) if start is None else start
+    """The lines of best-only decisions, one per value, by a running best.
+
+    ``start`` is the best before the first value: a threshold, the infinite
+    start of BEST-2/keras2, or ``None`` for none at all (BEST-2/keras3).
+    """
+    best = start
     epochs = range(len(values)) if epochs is None else epochs
     lines = []
     for epoch, value in zip(epochs, values, strict=True):
-        if (value < best) if mode == "min" else (value > best):
+        if math.isnan(value):
+            better = False
+        elif best is None:
+            better = True
+        else:
+            better = (value < best) if mode == "min" else (value > best)
+        if better:
             path = template.format(epoch=epoch + 1, **{monitor: value})
             lines.append(improved(epoch, monitor, best, value, path))
             best = value
@@ -65,6 +94,12 @@ def decision_lines(
 
 def values_text(values: Sequence[float]) -> str:
     return ",".join(repr(value) for value in values)
+
+
+def without_finished_lines(trace: Trace) -> Trace:
+    """The trace without the lines MSG-8 governs, for the other clauses' tests."""
+    lines = [line for line in trace.lines if not FINISHED.fullmatch(line)]
+    return dataclasses.replace(trace, lines=lines)
 
 
 def assert_printed_in_order(trace: Trace, lines: Sequence[str]) -> None:
@@ -234,7 +269,7 @@ def test_a_plain_save_prints_saving_model_to_the_path(
     )
 
     expect(
-        trace,
+        without_finished_lines(trace),
         lines=[
             saving(
                 initial_epoch + n,
@@ -296,8 +331,19 @@ IMPROVING = [
 ]
 
 
-def decisions_case(mode, values, *, monitor="val_loss", start=None) -> pytest.param:
-    lines = decision_lines(values, mode, monitor=monitor, start=start)
+def first_best(mode: str, threshold: float | None, profile: str) -> float | None:
+    """The best before any value: the threshold (BEST-5), else the profile's."""
+    if threshold is not None:
+        return threshold
+    return start_of(mode) if profile == "keras2" else None
+
+
+def decisions_case(
+    mode, values, *, monitor="val_loss", start=None, profile="keras2"
+) -> pytest.param:
+    """A case of decisions; ``start`` is a threshold, if any."""
+    best = first_best(mode, start, profile)
+    lines = decision_lines(values, mode, monitor=monitor, start=best)
     prefix = f"mode={mode},monitor={monitor}"
     if start is not None:
         prefix += f",threshold={start!r}"
@@ -310,19 +356,16 @@ def decisions_case(mode, values, *, monitor="val_loss", start=None) -> pytest.pa
     )
 
 
-@pytest.mark.clause("MSG-3")
-@pytest.mark.parametrize(
-    ("mode", "values", "monitor", "start"),
-    [
-        decisions_case(mode, values, monitor=monitor)
+def _improvement_cases(profile: str) -> list[pytest.param]:
+    return [
+        decisions_case(mode, values, monitor=monitor, profile=profile)
         for mode, values in IMPROVING
         for monitor in ("val_loss", "my_score")
-    ],
-)
-def test_an_improvement_prints_the_previous_best_and_the_new_value(
-    harness, mode, values, monitor, start
-):
-    trace = harness.run(
+    ]
+
+
+def run_improvements(harness, mode, values, monitor):
+    return harness.run(
         fit(len(values), epoch_logs=[{monitor: value} for value in values]),
         filepath=TEMPLATE,
         monitor=monitor,
@@ -331,10 +374,34 @@ def test_an_improvement_prints_the_previous_best_and_the_new_value(
         verbose=1,
     )
 
-    expect(trace, lines=decision_lines(values, mode, monitor=monitor))
+
+@pytest.mark.clause("MSG-3/keras2")
+@pytest.mark.parametrize(
+    ("mode", "values", "monitor", "start"), _improvement_cases("keras2")
+)
+def test_an_improvement_prints_the_previous_best_and_the_new_value(
+    harness, mode, values, monitor, start
+):
+    trace = run_improvements(harness, mode, values, monitor)
+
+    lines = decision_lines(values, mode, monitor=monitor, start=start_of(mode))
+    expect(without_finished_lines(trace), lines=lines)
 
 
-@pytest.mark.clause("MSG-3")
+@pytest.mark.clause("MSG-3/keras3")
+@pytest.mark.parametrize(
+    ("mode", "values", "monitor", "start"), _improvement_cases("keras3")
+)
+def test_an_improvement_prints_the_previous_best_or_none_and_the_new_value(
+    harness, mode, values, monitor, start
+):
+    trace = run_improvements(harness, mode, values, monitor)
+
+    lines = decision_lines(values, mode, monitor=monitor, start=None)
+    expect(without_finished_lines(trace), lines=lines)
+
+
+@pytest.mark.clause("MSG-3/keras2", "MSG-3/keras3")
 @pytest.mark.parametrize(
     ("mode", "values", "monitor", "start"),
     [
@@ -362,38 +429,63 @@ def test_the_first_improvement_on_a_threshold_reports_the_threshold(
     )
 
     expect(
-        trace,
+        without_finished_lines(trace),
         lines=decision_lines(
             values, mode, start=start, template="m-{epoch}-{val_loss:.2f}.h5"
         ),
     )
 
 
-@pytest.mark.clause("MSG-3", "MSG-4")
-@pytest.mark.parametrize(
-    ("mode", "values", "monitor", "start"),
-    [
-        decisions_case(mode, values)
-        for mode, values in [
-            ("min", [0.5, 0.6, 0.4, 0.4]),
-            ("min", [1, math.nan, 0.5, math.inf]),
-            ("max", [0.5, 0.4, 0.6, 0.6]),
-            ("max", [1, math.nan, 2, -math.inf]),
-        ]
-    ],
-)
-def test_each_decision_prints_one_message_against_the_best_so_far(
-    harness, mode, values, monitor, start
-):
-    trace = harness.run(
-        fit(len(values), epoch_logs=[{monitor: value} for value in values]),
+#: Runs mixing improvements and not (MSG-4), NaN and infinities after the first.
+MIXED_DECISIONS = [
+    ("min", [0.5, 0.6, 0.4, 0.4]),
+    ("min", [1, math.nan, 0.5, math.inf]),
+    ("max", [0.5, 0.4, 0.6, 0.6]),
+    ("max", [1, math.nan, 2, -math.inf]),
+]
+
+
+def run_decisions(harness, mode, values):
+    return harness.run(
+        fit(len(values), epoch_logs=[{"val_loss": value} for value in values]),
         filepath=TEMPLATE,
         mode=mode,
         save_best_only=True,
         verbose=1,
     )
 
-    expect(trace, lines=decision_lines(values, mode))
+
+# Also MSG-4's, whose lines print the best as the variants of MSG-3 say.
+@pytest.mark.clause("MSG-3/keras2")
+@pytest.mark.parametrize(
+    ("mode", "values", "monitor", "start"),
+    [decisions_case(mode, values) for mode, values in MIXED_DECISIONS],
+)
+def test_each_decision_prints_one_message_against_the_best_so_far(
+    harness, mode, values, monitor, start
+):
+    trace = run_decisions(harness, mode, values)
+
+    lines = decision_lines(values, mode, start=start_of(mode))
+    expect(without_finished_lines(trace), lines=lines)
+
+
+@pytest.mark.clause("MSG-3/keras3")
+@pytest.mark.parametrize(
+    ("mode", "values", "monitor", "start"),
+    [
+        decisions_case(mode, values, profile="keras3")
+        for mode, values in MIXED_DECISIONS
+    ],
+)
+def test_each_decision_prints_one_message_against_the_best_so_far_or_none(
+    harness, mode, values, monitor, start
+):
+    trace = run_decisions(harness, mode, values)
+
+    expect(
+        without_finished_lines(trace), lines=decision_lines(values, mode, start=None)
+    )
 
 
 # -- MSG-4: no improvement -----------------------------------------------------
@@ -437,7 +529,18 @@ def test_no_improvement_prints_did_not_improve_from_the_best(
     expect(trace, lines=[not_improved(e, monitor, start) for e in range(len(values))])
 
 
-@pytest.mark.clause("MSG-4")
+#: First values of a run with no threshold, which the profiles' starting bests
+#: (BEST-2) treat differently.
+FIRST_VALUES = [
+    ("min", math.inf),
+    ("min", math.nan),
+    ("max", -math.inf),
+    ("max", math.nan),
+]
+
+
+# How the infinite start prints is MSG-3/keras2's (MSG-4 prints it the same way).
+@pytest.mark.clause("MSG-3/keras2")
 @pytest.mark.parametrize(
     ("mode", "value"),
     [
@@ -445,14 +548,9 @@ def test_no_improvement_prints_did_not_improve_from_the_best(
             mode,
             value,
             id=f"mode={mode},first value {value!r} -> "
-            + not_improved(0, "val_loss", start_of(mode)),
+            + decision_lines([value], mode, start=start_of(mode))[0],
         )
-        for mode, value in [
-            ("min", math.inf),
-            ("min", math.nan),
-            ("max", -math.inf),
-            ("max", math.nan),
-        ]
+        for mode, value in FIRST_VALUES
     ],
 )
 def test_no_improvement_before_any_best_reports_the_infinite_start(
@@ -469,6 +567,34 @@ def test_no_improvement_before_any_best_reports_the_infinite_start(
     expect(trace, lines=[not_improved(0, "val_loss", start_of(mode))])
 
 
+@pytest.mark.clause("MSG-3/keras3")
+@pytest.mark.parametrize(
+    ("mode", "value"),
+    [
+        pytest.param(
+            mode,
+            value,
+            id=f"mode={mode},first value {value!r} -> "
+            + decision_lines([value], mode, start=None)[0],
+        )
+        for mode, value in [*FIRST_VALUES, ("min", 0.5), ("max", 0.5)]
+    ],
+)
+def test_the_first_value_is_reported_against_none(harness, mode, value):
+    trace = harness.run(
+        fit(1, epoch_logs={"val_loss": value}),
+        filepath=TEMPLATE,
+        mode=mode,
+        save_best_only=True,
+        verbose=1,
+    )
+
+    expect(
+        without_finished_lines(trace),
+        lines=decision_lines([value], mode, start=None),
+    )
+
+
 # -- MSG-5: a missing monitor --------------------------------------------------
 
 
@@ -480,14 +606,14 @@ def test_no_improvement_before_any_best_reports_the_infinite_start(
             verbose,
             mode,
             logs,
-            id=f"verbose={verbose},mode={mode},logs={logs} -> silent",
+            id=f"verbose={verbose},mode={mode},logs={logs} -> no decision printed",
         )
         for verbose in (1, 2)
         for mode in ("min", "max")
         for logs in ({"loss": 0.5}, {"val_loss": None}, {})
     ],
 )
-def test_a_missing_monitor_prints_nothing(harness, verbose, mode, logs):
+def test_a_missing_monitor_prints_no_decision(harness, verbose, mode, logs):
     trace = harness.run(
         fit(2, epoch_logs=logs),
         filepath=TEMPLATE,
@@ -496,14 +622,15 @@ def test_a_missing_monitor_prints_nothing(harness, verbose, mode, logs):
         verbose=verbose,
     )
 
-    expect(trace, lines=[])
+    # What follows a save, if the profile makes one, is MSG-8's business.
+    expect(without_finished_lines(trace), lines=[])
 
 
 @pytest.mark.clause("MSG-5")
 @pytest.mark.parametrize(
     "save_freq", [1, 2], ids=lambda n: f"save_freq={n},batch logs without val_loss"
 )
-def test_a_missing_monitor_in_batch_logs_prints_nothing(harness, save_freq):
+def test_a_missing_monitor_in_batch_logs_prints_no_decision(harness, save_freq):
     trace = harness.run(
         fit(1, 4, batch_logs={"loss": 0.5}),
         filepath=TEMPLATE,
@@ -513,7 +640,7 @@ def test_a_missing_monitor_in_batch_logs_prints_nothing(harness, save_freq):
         verbose=1,
     )
 
-    expect(trace, lines=[])
+    expect(without_finished_lines(trace), lines=[])
 
 
 # -- MSG-6: batch-level saves --------------------------------------------------
@@ -545,7 +672,7 @@ def test_a_batch_level_save_prints_the_epoch_number_only(harness, save_freq, tem
     # Every save_freq-th batch over 2 epochs of 3 batches.
     batches = [(n // 3, n % 3) for n in range(6) if (n + 1) % save_freq == 0]
     expect(
-        trace,
+        without_finished_lines(trace),
         lines=[
             saving(epoch, template.format(epoch=epoch + 1, batch=batch + 1))
             for epoch, batch in batches
@@ -554,10 +681,12 @@ def test_a_batch_level_save_prints_the_epoch_number_only(harness, save_freq, tem
 
 
 # One batch per epoch and save_freq=2: every decision comes in an odd epoch,
-# after an epoch has ended, as decisions do in most real runs.
+# after an epoch has ended, as decisions do in most real runs. A threshold
+# gives every run a best to print: before any value, the profiles print it
+# differently (MSG-3).
 BATCH_DECISIONS = [
-    ("min", None, [0.5, 0.4, 0.45]),
-    ("max", None, [0.5, 0.6, 0.55]),
+    ("min", 1.0, [0.5, 0.4, 0.45]),
+    ("max", 0.0, [0.5, 0.6, 0.55]),
     ("min", 0.1, [0.5, math.nan]),
     ("max", 0.9, [0.5, 0.9]),
 ]
@@ -596,4 +725,152 @@ def test_a_batch_level_decision_prints_the_epoch_number_only(
     )
 
     epochs = [2 * n + 1 for n in range(len(values))]
-    expect(trace, lines=decision_lines(values, mode, start=start, epochs=epochs))
+    expect(
+        without_finished_lines(trace),
+        lines=decision_lines(values, mode, start=start, epochs=epochs),
+    )
+
+
+# -- MSG-8: what follows a save ------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class SaveKind:
+    """A way of reaching saves, and every line each profile prints for it."""
+
+    name: str
+    kwargs: Mapping[str, Any]
+    lifecycle: Lifecycle
+    keras2: Sequence[str]
+    keras3: Sequence[str]
+
+
+SAVE_KINDS = [
+    SaveKind(
+        "plain saves",
+        {},
+        fit(2, epoch_logs={"loss": 0.5}),
+        [saving(0, "m-1.h5"), saving(1, "m-2.h5")],
+        [
+            saving(0, "m-1.h5"),
+            finished(0, "m-1.h5"),
+            saving(1, "m-2.h5"),
+            finished(1, "m-2.h5"),
+        ],
+    ),
+    SaveKind(
+        "improvements",
+        {"save_best_only": True, "mode": "min"},
+        fit(2, epoch_logs=[{"val_loss": 0.5}, {"val_loss": 0.4}]),
+        [
+            improved(0, "val_loss", math.inf, 0.5, "m-1.h5"),
+            improved(1, "val_loss", 0.5, 0.4, "m-2.h5"),
+        ],
+        [
+            improved(0, "val_loss", None, 0.5, "m-1.h5"),
+            finished(0, "m-1.h5"),
+            improved(1, "val_loss", 0.5, 0.4, "m-2.h5"),
+            finished(1, "m-2.h5"),
+        ],
+    ),
+    SaveKind(
+        "an improvement, then no improvement",
+        {"save_best_only": True, "mode": "max", "initial_value_threshold": 0.1},
+        fit(2, epoch_logs=[{"val_loss": 0.5}, {"val_loss": 0.4}]),
+        [
+            improved(0, "val_loss", 0.1, 0.5, "m-1.h5"),
+            not_improved(1, "val_loss", 0.5),
+        ],
+        [
+            improved(0, "val_loss", 0.1, 0.5, "m-1.h5"),
+            finished(0, "m-1.h5"),
+            not_improved(1, "val_loss", 0.5),
+        ],
+    ),
+    SaveKind(
+        "a missing monitor",
+        {"save_best_only": True, "mode": "min"},
+        fit(2, epoch_logs={"loss": 0.5}),
+        [],
+        [finished(0, "m-1.h5"), finished(1, "m-2.h5")],
+    ),
+    SaveKind(
+        "batch-level saves",
+        {"save_freq": 2, "filepath": "m-{epoch}-{batch}.h5"},
+        fit(1, 4, batch_logs={"loss": 0.5}),
+        [saving(0, "m-1-2.h5"), saving(0, "m-1-4.h5")],
+        [
+            saving(0, "m-1-2.h5"),
+            finished(0, "m-1-2.h5"),
+            saving(0, "m-1-4.h5"),
+            finished(0, "m-1-4.h5"),
+        ],
+    ),
+    SaveKind(
+        # One batch per epoch: the second decision follows an epoch end.
+        "batch-level improvements",
+        {"save_freq": 1, "save_best_only": True, "mode": "min"},
+        batch_value_fit([[{"val_loss": 0.5}], [{"val_loss": 0.4}]]),
+        [
+            improved(0, "val_loss", math.inf, 0.5, "m-1.h5"),
+            improved(1, "val_loss", 0.5, 0.4, "m-2.h5"),
+        ],
+        [
+            improved(0, "val_loss", None, 0.5, "m-1.h5"),
+            finished(0, "m-1.h5"),
+            improved(1, "val_loss", 0.5, 0.4, "m-2.h5"),
+            finished(1, "m-2.h5"),
+        ],
+    ),
+]
+
+
+def run_kind(harness, kind: SaveKind) -> Trace:
+    return harness.run(
+        kind.lifecycle, **{"filepath": TEMPLATE, **kind.kwargs}, verbose=1
+    )
+
+
+def assert_finished_after_each_save(trace: Trace) -> None:
+    """Each save has its own finished line, printed once the save returned."""
+    __tracebackhide__ = True
+    cursor = 0
+    for save in trace.saves:
+        found = next(
+            (
+                number
+                for number in range(max(cursor, save.printed_before), len(trace.lines))
+                if trace.lines[number] == finished(save.epoch, save.path)
+            ),
+            None,
+        )
+        if found is None:
+            raise ConformanceFailure(
+                f"[{', '.join(trace.clauses)}] no finished line after {save}; "
+                f"lines printed after it: {trace.lines[save.printed_before :]}\n"
+                f"{trace.describe()}"
+            )
+        cursor = found + 1
+
+
+@pytest.mark.clause("MSG-8/keras2")
+@pytest.mark.parametrize(
+    "kind", SAVE_KINDS, ids=lambda kind: f"verbose=1,{kind.name} -> no line after"
+)
+def test_nothing_is_printed_after_a_save(harness, kind):
+    trace = run_kind(harness, kind)
+
+    expect(trace, lines=kind.keras2)
+
+
+@pytest.mark.clause("MSG-8/keras3")
+@pytest.mark.parametrize(
+    "kind",
+    SAVE_KINDS,
+    ids=lambda kind: f"verbose=1,{kind.name} -> a finished line after each save",
+)
+def test_every_save_is_followed_by_a_finished_line(harness, kind):
+    trace = run_kind(harness, kind)
+
+    expect(trace, lines=kind.keras3)
+    assert_finished_after_each_save(trace)

@@ -298,7 +298,6 @@ def training_runs(draw: st.DrawFn) -> list[FitShape]:
 @pytest.mark.clause("FREQ-3")
 @settings(
     deadline=None,
-    max_examples=40,
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(save_freq=st.integers(1, 12), fits=training_runs())
@@ -415,7 +414,7 @@ def test_batch_level_saves_number_the_epoch_of_the_latest_epoch_begin(
     )
 
 
-# -- FREQ-7: the deprecated period ---------------------------------------------
+# -- FREQ-7: the deprecated period (keras2 only) -------------------------------
 
 
 def period_case(period: int, fits: Sequence[int]) -> pytest.param:
@@ -431,7 +430,7 @@ def period_case(period: int, fits: Sequence[int]) -> pytest.param:
     )
 
 
-@pytest.mark.clause("FREQ-7")
+@pytest.mark.clause("FREQ-7/keras2")
 @pytest.mark.parametrize(
     ("period", "fits"),
     [

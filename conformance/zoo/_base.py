@@ -36,7 +36,7 @@ def arguments(args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> dict[str, Any
 
 
 def point(callback: ModelCheckpoint, mode: str, threshold: Any) -> None:
-    """Set the direction, and the starting best that goes with it (BEST-2, BEST-5)."""
+    """Set the direction and the starting best going with it (BEST-2/keras2, BEST-5)."""
     callback.mode = mode
     if threshold is None:
         callback.best = math.inf if mode == "min" else -math.inf
@@ -56,7 +56,7 @@ class Checkpoint(ModelCheckpoint):
             )
 
     def _auto_mode(self, monitor: str) -> str:
-        """The direction ``mode='auto'`` gives ``monitor`` (MODE-2)."""
+        """The direction ``mode='auto'`` gives ``monitor`` (MODE-2/keras2)."""
         return _auto_mode(monitor)
 
     def _improves(self, current: float) -> bool:
@@ -84,7 +84,7 @@ class Checkpoint(ModelCheckpoint):
         )
 
     def _missing_monitor(self, epoch: int, filepath: str) -> None:
-        """Warn and skip the save (BEST-4); ``filepath`` is for members that save."""
+        """Warn and skip the save (BEST-4/keras2); ``filepath`` serves members."""
         warnings.warn(
             f"Can save best model only with {self.monitor} available, skipping.",
             UserWarning,

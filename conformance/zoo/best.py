@@ -39,7 +39,7 @@ class TiesSaved(Checkpoint):
 class FirstValueAlwaysSaved(Checkpoint):
     """While the best is still infinite, any value saves, even ``inf`` or NaN."""
 
-    breaks = ("BEST-2",)
+    breaks = ("BEST-2/keras2",)
 
     def _improves(self, current: float) -> bool:
         return math.isinf(self.best) or super()._improves(current)
@@ -57,7 +57,7 @@ class NanBecomesBest(Checkpoint):
 class MissingMonitorSaves(Checkpoint):
     """A missing monitor warns and then saves anyway, as Keras 3 does."""
 
-    breaks = ("BEST-4",)
+    breaks = ("BEST-4/keras2",)
 
     def _missing_monitor(self, epoch: int, filepath: str) -> None:
         super()._missing_monitor(epoch, filepath)
@@ -67,7 +67,7 @@ class MissingMonitorSaves(Checkpoint):
 class MissingMonitorSilent(Checkpoint):
     """A missing monitor skips the save without the warning."""
 
-    breaks = ("BEST-4",)
+    breaks = ("BEST-4/keras2",)
 
     def _missing_monitor(self, epoch: int, filepath: str) -> None:
         pass
@@ -76,7 +76,7 @@ class MissingMonitorSilent(Checkpoint):
 class NoneValueConverted(ModelCheckpoint):
     """The monitored value goes through ``float()``, so ``None`` raises TypeError."""
 
-    breaks = ("BEST-4",)
+    breaks = ("BEST-4/keras2",)
 
     def _save(self, epoch: int, batch: int | None, logs: Mapping) -> None:
         if self.save_best_only and self.monitor in logs:
@@ -120,7 +120,7 @@ class BatchSavesIgnoreBestOnly(Checkpoint):
 class MonitorWarnedWithoutBestOnly(ModelCheckpoint):
     """A missing monitor warns even outside best-only mode."""
 
-    breaks = ("BEST-8",)
+    breaks = ("BEST-8/keras2",)
 
     def _save(self, epoch: int, batch: int | None, logs: Mapping) -> None:
         if not self.save_best_only and logs.get(self.monitor) is None:

@@ -113,7 +113,7 @@ class SaveFreqErrorHidesValue(ModelCheckpoint):
 class UnknownModeRaises(ModelCheckpoint):
     """An unknown ``mode`` raises ValueError instead of warning and using auto."""
 
-    breaks = ("CON-4", "MODE-4")
+    breaks = ("CON-4", "MODE-4/keras2")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         mode = arguments(args, kwargs).get("mode", "auto")
@@ -137,7 +137,7 @@ class UnknownModeSilent(ModelCheckpoint):
 class UnknownKeywordRejected(ModelCheckpoint):
     """A keyword the constructor does not know raises TypeError (as Keras 3 does)."""
 
-    breaks = ("CON-5",)
+    breaks = ("CON-5/keras2",)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         unknown = set(kwargs) - {*PARAMETERS, "period", "load_weights_on_restart"}
@@ -149,7 +149,7 @@ class UnknownKeywordRejected(ModelCheckpoint):
 class DeprecatedKeywordSilent(ModelCheckpoint):
     """``period`` is honoured but gives no deprecation warning."""
 
-    breaks = ("CON-6",)
+    breaks = ("CON-6/keras2",)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         period = kwargs.pop("period", 1)

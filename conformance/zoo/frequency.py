@@ -28,7 +28,7 @@ Logs = Mapping[str, Any] | None
 class PeriodOffByOne(ModelCheckpoint):
     """The epoch count must exceed ``period`` (``>`` for ``>=``), skipping epochs."""
 
-    breaks = ("FREQ-1", "FREQ-7")
+    breaks = ("FREQ-1", "FREQ-7/keras2")
 
     def on_epoch_end(self, epoch: int, logs: Logs = None) -> None:
         self._epochs_since_last_save += 1
@@ -153,7 +153,7 @@ class EpochFromEpochEnd(ModelCheckpoint):
 class PeriodIgnored(ModelCheckpoint):
     """``period`` is accepted with its warning, then ignored: every epoch saves."""
 
-    breaks = ("FREQ-7",)
+    breaks = ("FREQ-7/keras2",)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -163,7 +163,7 @@ class PeriodIgnored(ModelCheckpoint):
 class PeriodResetEachFit(ModelCheckpoint):
     """``on_train_begin`` restarts the epoch count of ``period``."""
 
-    breaks = ("FREQ-7", "STATE-1")
+    breaks = ("FREQ-7/keras2", "STATE-1")
 
     def on_train_begin(self, logs: Logs = None) -> None:
         self._epochs_since_last_save = 0

@@ -54,7 +54,7 @@ class MessageShowsTemplate(Checkpoint):
 class FinishedSavingPrinted(ModelCheckpoint):
     """A second line follows every save, saying it finished (as Keras 3 can)."""
 
-    breaks = ("MSG-2",)
+    breaks = ("MSG-2", "MSG-8/keras2")
 
     def _write(self, filepath: str) -> None:
         super()._write(filepath)
@@ -84,7 +84,7 @@ class MessagePrintedAfterSave(Checkpoint):
 class MessageZeroBasedEpoch(Checkpoint):
     """Messages number the epoch from 0, though ``{epoch}`` in the path is 1-based."""
 
-    breaks = ("MSG-2", "MSG-3", "MSG-4")
+    breaks = ("MSG-2", "MSG-3/keras2", "MSG-4")
 
     def _saving_message(self, epoch: int, batch: int | None, filepath: str) -> str:
         return super()._saving_message(epoch - 1, batch, filepath)
@@ -99,7 +99,7 @@ class MessageZeroBasedEpoch(Checkpoint):
 class MessageShowsNewBest(Checkpoint):
     """The best is updated before the message, which then shows the new value twice."""
 
-    breaks = ("MSG-3",)
+    breaks = ("MSG-3/keras2",)
 
     def _improved_message(self, epoch: int, current: float, filepath: str) -> str:
         self.best = current
@@ -109,7 +109,7 @@ class MessageShowsNewBest(Checkpoint):
 class MessageTwoDecimals(Checkpoint):
     """Values in messages have two decimals instead of five."""
 
-    breaks = ("MSG-3", "MSG-4")
+    breaks = ("MSG-3/keras2", "MSG-4")
 
     def _number(self, value: float) -> str:
         return f"{value:.2f}"

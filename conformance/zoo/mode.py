@@ -34,7 +34,7 @@ class ExplicitModeOverridden(ModelCheckpoint):
 class AccPrefixOnly(Checkpoint):
     """Auto mode maximises a name only when it starts with ``acc``."""
 
-    breaks = ("MODE-2", "MODE-3")
+    breaks = ("MODE-2/keras2", "MODE-3/keras2")
 
     def _auto_mode(self, monitor: str) -> str:
         return "max" if monitor.startswith(("acc", "fmeasure")) else "min"
@@ -43,7 +43,7 @@ class AccPrefixOnly(Checkpoint):
 class AccSuffixOnly(Checkpoint):
     """Auto mode maximises a name only when it ends with ``acc`` or ``accuracy``."""
 
-    breaks = ("MODE-2",)
+    breaks = ("MODE-2/keras2",)
 
     def _auto_mode(self, monitor: str) -> str:
         if monitor.endswith(("acc", "accuracy")) or monitor.startswith("fmeasure"):
@@ -54,7 +54,7 @@ class AccSuffixOnly(Checkpoint):
 class AucMaximised(Checkpoint):
     """Auto mode maximises ``auc`` names too, by meaning rather than by the rule."""
 
-    breaks = ("MODE-2",)
+    breaks = ("MODE-2/keras2",)
 
     def _auto_mode(self, monitor: str) -> str:
         return "max" if "auc" in monitor else super()._auto_mode(monitor)
@@ -63,7 +63,7 @@ class AucMaximised(Checkpoint):
 class FmeasureAnywhere(Checkpoint):
     """Auto mode maximises names containing ``fmeasure`` anywhere, not as a prefix."""
 
-    breaks = ("MODE-2",)
+    breaks = ("MODE-2/keras2",)
 
     def _auto_mode(self, monitor: str) -> str:
         return "max" if "fmeasure" in monitor else super()._auto_mode(monitor)
@@ -72,7 +72,7 @@ class FmeasureAnywhere(Checkpoint):
 class AutoFromMetrics(ModelCheckpoint):
     """Auto mode looks the name up in the model's metrics (as Keras 3 does) or fails."""
 
-    breaks = ("MODE-2", "MODE-3")
+    breaks = ("MODE-2/keras2", "MODE-3/keras2")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -104,7 +104,7 @@ class AutoFromMetrics(ModelCheckpoint):
 class ModeCaseInsensitive(ModelCheckpoint):
     """``mode`` is lower-cased first, so ``'MAX'`` means max, without a warning."""
 
-    breaks = ("CON-4", "MODE-4")
+    breaks = ("CON-4", "MODE-4/keras2")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         given = arguments(args, kwargs)
@@ -116,7 +116,7 @@ class ModeCaseInsensitive(ModelCheckpoint):
 class UnknownModeIsMin(ModelCheckpoint):
     """An unknown ``mode`` warns and then minimises, instead of behaving as auto."""
 
-    breaks = ("MODE-4",)
+    breaks = ("MODE-4/keras2",)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -59,7 +59,7 @@ class PathLikeToSave(ModelCheckpoint):
 class SuffixAdded(ModelCheckpoint):
     """A formatted path without a suffix gets ``.h5`` appended."""
 
-    breaks = ("PATH-3",)
+    breaks = ("CON-10/keras2",)
 
     def _format_path(self, epoch: int, batch: int | None, logs: Mapping) -> str:
         path = super()._format_path(epoch, batch, logs)
