@@ -106,6 +106,15 @@ def _impl_name(config: pytest.Config) -> str:
     return name or DEFAULT_IMPL
 
 
+def _runs_suite(config: pytest.Config) -> bool:
+    """True when a test path given to pytest holds (part of) the suite."""
+    for arg in config.args:
+        path = Path(config.invocation_params.dir, arg.split("::")[0]).resolve()
+        if path == SUITE or SUITE in path.parents or path in SUITE.parents:
+            return True
+    return False
+
+
 def _is_xdist_controller(config: pytest.Config) -> bool:
     workers = getattr(config.option, "numprocesses", None)
     return bool(workers) and not hasattr(config, "workerinput")
@@ -113,8 +122,6 @@ def _is_xdist_controller(config: pytest.Config) -> bool:
 
 @pytest.hookimpl(tryfirst=True)  # before Hypothesis' plugin builds on the profile
 def pytest_configure(config: pytest.Config) -> None:
-    if not config.getoption("hypothesis_profile", None):
-        hypothesis.settings.load_profile(DEFAULT_HYPOTHESIS_PROFILE)
     config.addinivalue_line(
         "markers",
         "clause(*ids): the SPEC.md clauses a test checks, e.g. clause('MODE-2'); "
@@ -125,6 +132,10 @@ def pytest_configure(config: pytest.Config) -> None:
         config.args_source != pytest.Config.ArgsSource.ARGS
     ):
         config.args = [str(SUITE)]
+    if not config.getoption("hypothesis_profile", None) and _runs_suite(config):
+        # Only for runs of this suite: a user's own Hypothesis tests in the same
+        # environment keep their settings.
+        hypothesis.settings.load_profile(DEFAULT_HYPOTHESIS_PROFILE)
 
     name = _impl_name(config)
     try:
