@@ -24,8 +24,9 @@ import pytest
 
 import conformance
 
-#: Where SPEC.md is in a checkout of the repository.
-SPEC = Path(conformance.__file__).parents[1] / "SPEC.md"
+#: SPEC.md, shipped inside the package (in a checkout, a link to the top-level
+#: file).
+SPEC = Path(conformance.__file__).parent / "SPEC.md"
 
 AREA_HEADING = re.compile(r"^## ([A-Z]+): (.+)$", re.M)
 CLAUSE_HEADING = re.compile(
@@ -144,10 +145,9 @@ def main(argv: Sequence[str] | None = None, *, spec: Path = SPEC) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if not spec.is_file():
         print(
-            f"conformance.matrix: SPEC.md not found at {spec}; the matrix lists "
-            "the clauses of SPEC.md, which only a checkout of the repository "
-            "has next to the conformance package. Run it from a checkout "
-            "(pip install -e .).",
+            f"conformance.matrix: SPEC.md not found at {spec}; the package "
+            "ships it, so this installation is incomplete: reinstall "
+            "modelcheckpoint-conformance.",
             file=sys.stderr,
         )
         return pytest.ExitCode.USAGE_ERROR

@@ -124,6 +124,15 @@ class Keras3ModelCheckpoint(ModelCheckpoint):
                 stacklevel=3,
             )
             self._write_and_report(epoch, filepath)
+        elif getattr(current, "ndim", 0) > 0:
+            warnings.warn(  # BEST-9/keras3
+                f"Can save best model only when {self.monitor} is a scalar; got "
+                f"{current}. Saving as without save_best_only.",
+                UserWarning,
+                stacklevel=3,
+            )
+            self._print(f"\nEpoch {epoch + 1}: saving model to {filepath}")
+            self._write_and_report(epoch, filepath)
         elif self._is_improvement(current):
             self._print(  # MSG-3/keras3
                 f"\nEpoch {epoch + 1}: {self.monitor} improved from "

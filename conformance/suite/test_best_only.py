@@ -836,3 +836,48 @@ def test_without_best_only_an_auto_monitor_with_no_direction_raises(harness, mon
     )
 
     expect(trace, saves=[], error=raises(ValueError, monitor, at="on_epoch_end"))
+
+
+# -- BEST-9: a monitored value that is not a scalar ---------------------------
+
+NON_SCALARS = [
+    pytest.param(lambda np: np.array([0.1, 0.2]), id="array([0.1, 0.2])"),
+    pytest.param(lambda np: np.array([[0.5], [0.4]]), id="array([[0.5], [0.4]])"),
+    pytest.param(lambda np: np.zeros(3), id="zeros(3)"),
+]
+
+
+@pytest.mark.clause("BEST-9/keras2")
+@pytest.mark.parametrize("make_value", NON_SCALARS)
+@pytest.mark.parametrize("mode", ["min", "max"])
+def test_a_non_scalar_monitor_cannot_be_compared(harness, make_value, mode):
+    import numpy as np
+
+    trace = harness.run(
+        fit(1, epoch_logs={"val_loss": make_value(np)}),
+        filepath="m-{epoch}.h5",
+        mode=mode,
+        save_best_only=True,
+    )
+
+    expect(trace, saves=[], error=raises((ValueError, TypeError), at="on_epoch_end"))
+
+
+@pytest.mark.clause("BEST-9/keras3")
+@pytest.mark.parametrize("make_value", NON_SCALARS)
+@pytest.mark.parametrize("mode", ["min", "max"])
+def test_a_non_scalar_monitor_warns_and_saves(harness, make_value, mode):
+    import numpy as np
+
+    trace = harness.run(
+        fit(2, epoch_logs={"val_loss": make_value(np)}),
+        filepath="m-{epoch}.h5",
+        mode=mode,
+        save_best_only=True,
+    )
+
+    expect(
+        trace,
+        saves=[saved_at_epoch_end(0, "m-1.h5"), saved_at_epoch_end(1, "m-2.h5")],
+        warnings=[(str(make_value(np)),)] * 2,
+    )
