@@ -132,9 +132,11 @@ def pytest_configure(config: pytest.Config) -> None:
         config.args_source != pytest.Config.ArgsSource.ARGS
     ):
         config.args = [str(SUITE)]
-    if not config.getoption("hypothesis_profile", None) and _runs_suite(config):
-        # Only for runs of this suite: a user's own Hypothesis tests in the same
-        # environment keep their settings.
+    if not config.getoption("hypothesis_profile", None) and (
+        config.getoption("impl") is not None or _runs_suite(config)
+    ):
+        # Only for runs that ask for an implementation or run this suite: a
+        # user's own Hypothesis tests in the same environment keep theirs.
         hypothesis.settings.load_profile(DEFAULT_HYPOTHESIS_PROFILE)
 
     name = _impl_name(config)
