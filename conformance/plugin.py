@@ -17,6 +17,10 @@ It also registers two Hypothesis settings profiles, chosen with Hypothesis' own
 from __future__ import annotations
 
 import importlib.metadata
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import hypothesis
@@ -325,11 +329,39 @@ def profile(request: pytest.FixtureRequest) -> str:
     return request.config.stash[PROFILE]
 
 
+# Where the callbacks of a whole run write, one subfolder per test. A test's
+# saves are tiny files, but there are thousands of tests, and creating and
+# removing that many files on a disk costs more than the tests themselves: the
+# folders go to a RAM-backed tmpfs when the machine has one, unless pytest's
+# ``--basetemp`` says where temporary files belong.
+RAM_FOLDER = Path("/dev/shm")
+
+
+@pytest.fixture(scope="session")
+def runs_folder(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Path]:
+    """One folder per process holding every test's own folder, removed at the end."""
+    fast = (
+        request.config.getoption("basetemp") is None
+        and RAM_FOLDER.is_dir()
+        and os.access(RAM_FOLDER, os.W_OK | os.X_OK)
+    )
+    if fast:
+        folder = Path(tempfile.mkdtemp(prefix="conformance-", dir=RAM_FOLDER))
+    else:
+        folder = tmp_path_factory.mktemp("runs")
+    yield folder
+    if fast:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 @pytest.fixture
 def harness(
     implementation: implementations.Implementation,
-    tmp_path: Path,
+    runs_folder: Path,
     request: pytest.FixtureRequest,
 ) -> Harness:
     """Runs the implementation's callback in a fresh folder for this test."""
-    return Harness(implementation, tmp_path, sorted(clauses_of(request.node)))
+    folder = Path(tempfile.mkdtemp(prefix="", dir=runs_folder))
+    return Harness(implementation, folder, sorted(clauses_of(request.node)))
