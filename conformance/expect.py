@@ -3,8 +3,10 @@
 A test states what the specification requires of a run (:func:`expect`):
 the saves, the printed lines, the warnings, the error. Each part left out is
 not checked. A mismatch raises :class:`ConformanceFailure` whose message
-follows one template: the clause, what was expected, what was observed, and
-the callback and lifecycle that produced it.
+follows one template: the clause, what was expected, what was observed (for
+saves, both drawn on a timeline of the lifecycle, see :mod:`conformance.timeline`),
+the callback and lifecycle that produced it, and code that replays the run
+(:mod:`conformance.reproduce`).
 """
 
 from __future__ import annotations
@@ -12,7 +14,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from conformance import reproduce
 from conformance.harness import Save, Trace
+from conformance.timeline import draw
 
 
 class ConformanceFailure(AssertionError):
@@ -135,8 +139,12 @@ def expect(
                 f"  observed: {_observed_error(trace)}",
             ]
     if saves is not _UNCHECKED and list(saves) != trace.saves:
-        problems += ["saves differ:"]
-        problems += _block("expected", list(saves)) + _block("observed", trace.saves)
+        problems += [
+            f"saves differ ({len(saves)} expected, {len(trace.saves)} observed):"
+        ]
+        problems += draw(
+            trace.lifecycle, list(saves), trace.saves, max_details=MAX_ITEMS
+        )
     if lines is not _UNCHECKED and list(lines) != trace.lines:
         problems += ["printed lines differ:"]
         problems += _block("expected", [repr(x) for x in lines])
@@ -156,6 +164,7 @@ def expect(
         if trace.error is not None and "error" not in problems[0]:
             message.append(f"the run stopped early: {_observed_error(trace)}")
         message += ["callback and lifecycle:", trace.describe()]
+        message += reproduce.section(trace.setup, trace.lifecycle)
         raise ConformanceFailure("\n".join(message))
 
 

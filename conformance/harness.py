@@ -153,6 +153,43 @@ class ProbeModel:
         return "ProbeModel()"
 
 
+@dataclass(frozen=True)
+class Setup:
+    """How a run was set up, so that a failure can print code that replays it.
+
+    ``prepared`` lists what the folder held before construction, as relative
+    POSIX paths with the text of each small file (``None`` for a folder).
+    """
+
+    implementation: str
+    profile: str
+    kwargs: Mapping[str, Any]
+    folder: Path
+    set_model: bool = True
+    params: Mapping[str, Any] | None = None
+    prepared: tuple[tuple[str, str | None], ...] = ()
+
+
+#: A file larger than this, found in a run's folder before the run, is
+#: recreated empty by a reproduction.
+PREPARED_TEXT_LIMIT = 1000
+
+
+def _prepared(folder: Path) -> tuple[tuple[str, str | None], ...]:
+    found: list[tuple[str, str | None]] = []
+    for path in sorted(folder.rglob("*")):
+        name = path.relative_to(folder).as_posix()
+        if path.is_dir():
+            found.append((name, None))
+            continue
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            text = ""
+        found.append((name, text if len(text) <= PREPARED_TEXT_LIMIT else ""))
+    return tuple(found)
+
+
 @dataclass
 class Trace:
     """Everything observable about one run of a callback."""
@@ -167,11 +204,27 @@ class Trace:
     files: list[str] = field(default_factory=list)
     loads: list[str] = field(default_factory=list)
     clauses: tuple[str, ...] = ()
+    setup: Setup | None = None
 
     def describe(self) -> str:
         """The callback and the lifecycle that produced this trace."""
         body = describe(self.lifecycle) or "(no hook called)"
         return f"{self.call}\n" + "\n".join(f"  {line}" for line in body.splitlines())
+
+    def summary(self) -> str:
+        """What the callback did, one item a line: saves, lines, warnings, error."""
+        parts = [f"saves: {len(self.saves)}", *(f"  {save}" for save in self.saves)]
+        parts += [f"printed lines: {len(self.lines)}"]
+        parts += [f"  {line!r}" for line in self.lines]
+        parts += [f"warnings: {len(self.warnings)}"]
+        parts += [f"  {text!r}" for text in self.warnings]
+        if self.error is None:
+            parts.append("error: none")
+        else:
+            parts.append(
+                f"error: {type(self.error).__name__}: {self.error} (at {self.error_at})"
+            )
+        return "\n".join(parts)
 
 
 class _LogCollector(logging.Handler):
@@ -259,6 +312,15 @@ class Session:
         self.implementation = implementation
         self.folder = folder
         self.callback: Any = None
+        self.setup = Setup(
+            implementation.name,
+            implementation.profile,
+            dict(kwargs),
+            folder,
+            set_model,
+            None if params is None else dict(params),
+            _prepared(folder),
+        )
         cls = implementation.callback
         self._call = _call_text(cls, kwargs)
         self._clauses = tuple(clauses)
@@ -332,6 +394,7 @@ class Session:
             files=list_files(self.folder) if files else [],
             loads=list(self._recorder.loads),
             clauses=self._clauses,
+            setup=self.setup,
         )
 
 
