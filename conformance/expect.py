@@ -20,7 +20,23 @@ from conformance.timeline import draw
 
 
 class ConformanceFailure(AssertionError):
-    """A trace broke the clause a test checks."""
+    """A trace broke the clause a test checks.
+
+    ``reproduction`` holds the code that replays the run, when there is one
+    (the message ends with it); :meth:`without_reproduction` gives the message
+    without it, for a report that prints the code apart.
+    """
+
+    def __init__(self, message: str, reproduction: str | None = None) -> None:
+        super().__init__(message)
+        self.reproduction = reproduction
+
+    def without_reproduction(self) -> str:
+        message = safe_str(self)
+        if self.reproduction is None:
+            return message
+        head, _, _ = message.rpartition("\n" + REPRODUCTION_HEADER)
+        return head
 
 
 @dataclass(frozen=True)
@@ -65,6 +81,9 @@ def raises(
 
 
 _UNCHECKED = object()
+
+#: The line before the reproduction code in a failure message.
+REPRODUCTION_HEADER = "reproduce (Python, run from the folder pytest ran in):"
 
 
 #: Bounds on a failure message, so a callback that prints or warns without
@@ -164,8 +183,12 @@ def expect(
         if trace.error is not None and "error" not in problems[0]:
             message.append(f"the run stopped early: {_observed_error(trace)}")
         message += ["callback and lifecycle:", trace.describe()]
-        message += reproduce.section(trace.setup, trace.lifecycle)
-        raise ConformanceFailure("\n".join(message))
+        source, note = reproduce.attempt(trace.setup, trace.lifecycle)
+        if source is not None:
+            message += [REPRODUCTION_HEADER, source]
+        elif note:
+            message.append(f"no reproduction: {note}")
+        raise ConformanceFailure("\n".join(message), source)
 
 
 def _warnings_match(wanted: Sequence[Sequence[str]], observed: Sequence[str]) -> bool:

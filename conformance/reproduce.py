@@ -282,28 +282,24 @@ def snippet(setup: Setup, lifecycle: Sequence[Event]) -> str:
     return "\n".join(lines)
 
 
-def section(setup: Setup | None, lifecycle: Sequence[Event]) -> list[str]:
-    """The reproduction part of a failure message."""
+def attempt(setup: Setup | None, lifecycle: Sequence[Event]) -> tuple[str | None, str]:
+    """The code that replays a run, or ``None`` and why there is none."""
     if setup is None:
-        return []
+        return None, ""
     try:
         implementations.check_available(setup.implementation)
     except implementations.ImplementationError:
-        return [
-            f"no reproduction: the implementation {setup.implementation!r} "
-            "cannot be loaded by name"
-        ]
+        return None, (
+            f"the implementation {setup.implementation!r} cannot be loaded by name"
+        )
     try:
         source = snippet(setup, lifecycle)
     except NoSourceForm as error:
-        return [f"no reproduction: {error}"]
+        return None, str(error)
     lines = source.count("\n") + 1
     if lines > MAX_LINES or len(source) > MAX_CHARS:
-        return [
-            f"no reproduction: the code to replay this run takes {lines} lines, "
-            f"{len(source)} characters (more than {MAX_LINES} or {MAX_CHARS})"
-        ]
-    return [
-        "reproduce (Python, run from the folder pytest ran in):",
-        source,
-    ]
+        return None, (
+            f"the code to replay this run takes {lines} lines, {len(source)} "
+            f"characters (more than {MAX_LINES} or {MAX_CHARS})"
+        )
+    return source, ""

@@ -121,3 +121,16 @@ def test_another_error_is_a_wrong_error(failed: Trace, expected: Any) -> None:
 
 def test_parts_left_out_are_not_checked(trace: Trace) -> None:
     expect(trace)
+
+
+def test_a_saves_mismatch_draws_the_timeline_with_both_paths(trace: Trace) -> None:
+    with pytest.raises(ConformanceFailure) as raised:
+        expect(trace, saves=[saved_at_epoch_end(0, "other.keras")])
+
+    message = str(raised.value)
+    assert "saves differ (1 expected, 1 observed):" in message
+    assert "  epoch 0   . .  !" in message
+    assert (
+        "at epoch_end(0): expected save('other.keras'), observed save('m.keras')"
+        in message
+    )

@@ -12,12 +12,13 @@ import numpy as np
 import pytest
 
 from conformance import implementations
-from conformance.expect import ConformanceFailure, expect
+from conformance.expect import REPRODUCTION_HEADER, ConformanceFailure, expect
 from conformance.harness import Harness, Trace
 from conformance.lifecycle import NO_LOGS, Event, evaluate, fit, predict
-from conformance.reproduce import lifecycle_source, section, snippet
+from conformance.reproduce import attempt, lifecycle_source, snippet
+from conformance.suite.conftest import SECTION
 
-HEADER = "reproduce (Python, run from the folder pytest ran in):"
+HEADER = REPRODUCTION_HEADER
 
 
 def failure_of(trace: Trace) -> str:
@@ -27,10 +28,10 @@ def failure_of(trace: Trace) -> str:
     return str(raised.value)
 
 
-def snippet_in(message: str, *, prefix: str = "") -> str:
-    """The reproduction code printed in a failure message."""
-    lines = [line.removeprefix(prefix) for line in message.splitlines()]
-    start = lines.index(HEADER) + 1
+def snippet_in(message: str, *, header: str = HEADER) -> str:
+    """The reproduction code printed after the line that shows ``header``."""
+    lines = message.splitlines()
+    start = next(at for at, line in enumerate(lines) if header in line) + 1
     end = next(at for at in range(start, len(lines)) if lines[at].startswith("print("))
     return "\n".join(lines[start : end + 1])
 
@@ -127,9 +128,10 @@ def test_a_plain_fit_is_written_as_one_call() -> None:
 def test_an_argument_without_source_form_is_named_instead(scripted: Harness) -> None:
     trace = scripted.run(fit(1), on_epoch_end=print)
 
-    assert section(trace.setup, trace.lifecycle) == [
-        "no reproduction: the implementation 'scripted' cannot be loaded by name"
-    ]
+    assert attempt(trace.setup, trace.lifecycle) == (
+        None,
+        "the implementation 'scripted' cannot be loaded by name",
+    )
     with pytest.raises(ValueError, match="builtin_function_or_method value"):
         snippet(trace.setup, trace.lifecycle)
 
@@ -151,7 +153,8 @@ def test_the_reproduction_printed_by_a_failing_suite_run_replays_it(
     )
     assert "1 failed" in run.stdout, run.stdout[-2000:]
 
-    saves = replay(snippet_in(run.stdout, prefix="E   "), tmp_path / "replay")
+    assert "E   reproduce: see the section 'reproduction' below" in run.stdout
+    saves = replay(snippet_in(run.stdout, header=f" {SECTION} "), tmp_path / "replay")
 
     details = re.findall(r"E     at (.+): expected (.+), observed (.+)", run.stdout)
     assert details, run.stdout
