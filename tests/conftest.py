@@ -172,3 +172,11 @@ def reference_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, SuiteR
         "serial": run_suite(base / "serial"),
         "xdist": run_suite(base / "xdist", "-n", "2"),
     }
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "slow: installs a package or runs the whole suite in a subprocess; "
+        "CI runs these, `-m 'not slow'` leaves them out while developing",
+    )
