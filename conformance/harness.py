@@ -36,6 +36,10 @@ if TYPE_CHECKING:
 #: The loggers the Keras 2 line and TensorFlow warn through.
 WARNING_LOGGERS = ("", "tensorflow", "absl")
 
+#: What the recorder writes in the file of a save by ``save`` and by
+#: ``save_weights``.
+SAVED_TEXTS = ("save\n", "save_weights\n")
+
 
 @dataclass(frozen=True)
 class Save:
@@ -102,7 +106,7 @@ class Recorder:
         """Record one save call and write its file."""
         path = os.fspath(filepath)
         with open(path, "w", encoding="utf-8") as file:
-            file.write(f"{method}\n")
+            file.write(SAVED_TEXTS[method == "save_weights"])
         event = self.event
         self.saves.append(
             Save(
@@ -158,7 +162,9 @@ class Setup:
     """How a run was set up, so that a failure can print code that replays it.
 
     ``prepared`` lists what the folder held before construction, as relative
-    POSIX paths with the text of each small file (``None`` for a folder).
+    POSIX paths with the text of each small file (``None`` for a folder),
+    except the files earlier saves left there (a Hypothesis test runs many
+    examples in one folder), which ``leftovers`` counts.
     """
 
     implementation: str
@@ -168,6 +174,7 @@ class Setup:
     set_model: bool = True
     params: Mapping[str, Any] | None = None
     prepared: tuple[tuple[str, str | None], ...] = ()
+    leftovers: int = 0
 
 
 #: A file larger than this, found in a run's folder before the run, is
@@ -175,8 +182,10 @@ class Setup:
 PREPARED_TEXT_LIMIT = 1000
 
 
-def _prepared(folder: Path) -> tuple[tuple[str, str | None], ...]:
+def _prepared(folder: Path) -> tuple[tuple[tuple[str, str | None], ...], int]:
+    """What ``folder`` holds (see :class:`Setup`), and how many leftover saves."""
     found: list[tuple[str, str | None]] = []
+    leftovers = 0
     for path in sorted(folder.rglob("*")):
         name = path.relative_to(folder).as_posix()
         if path.is_dir():
@@ -186,8 +195,11 @@ def _prepared(folder: Path) -> tuple[tuple[str, str | None], ...]:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError):
             text = ""
+        if text in SAVED_TEXTS:
+            leftovers += 1
+            continue
         found.append((name, text if len(text) <= PREPARED_TEXT_LIMIT else ""))
-    return tuple(found)
+    return tuple(found), leftovers
 
 
 @dataclass
@@ -319,7 +331,7 @@ class Session:
             folder,
             set_model,
             None if params is None else dict(params),
-            _prepared(folder),
+            *_prepared(folder),
         )
         cls = implementation.callback
         self._call = _call_text(cls, kwargs)

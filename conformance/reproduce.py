@@ -242,6 +242,11 @@ def _imports(needs: set[str]) -> list[str]:
 
 def _prepare(setup: Setup, writer: _Writer) -> list[str]:
     lines = []
+    if setup.leftovers:
+        lines.append(
+            f"# The {setup.leftovers} files earlier saves left in the test's "
+            "folder are not recreated."
+        )
     for name, text in setup.prepared:
         target = f"(folder / {name!r})"
         if text is None:

@@ -163,3 +163,18 @@ def test_the_reproduction_printed_by_a_failing_suite_run_replays_it(
             assert f"{observed} in {moment}" in saves
         if expected != "nothing":
             assert f"{expected} in {moment}" not in saves
+
+
+def test_files_that_earlier_saves_left_are_counted_not_recreated(
+    tmp_path: Path,
+) -> None:
+    harness = Harness(implementations.load("reference"), tmp_path)
+    harness.run(fit(3), filepath="m-{epoch}.h5")
+    (tmp_path / "notes.txt").write_text("mine")
+    trace = harness.run(fit(1), filepath="m-{epoch}.h5")
+
+    source = snippet(trace.setup, trace.lifecycle)
+
+    assert "# The 3 files earlier saves left in the test's folder" in source
+    assert "(folder / 'notes.txt').write_text('mine')" in source
+    assert "m-1.h5" not in source.replace("'m-{epoch}.h5'", "")
