@@ -211,7 +211,9 @@ def choices() -> list[str]:
 
 def _from_class(name: str, cls: Any, origin: str) -> Implementation:
     if isinstance(cls, Implementation):
-        return cls
+        # Known by the name it was loaded under, which reloads it (a failure's
+        # reproduction does).
+        return dataclasses.replace(cls, name=name)
     if not isinstance(cls, type):
         raise ImplementationError(
             f"--impl={name} loads {cls!r}, which is not a class; point it at a "

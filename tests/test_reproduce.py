@@ -178,3 +178,18 @@ def test_files_that_earlier_saves_left_are_counted_not_recreated(
     assert "# The 3 files earlier saves left in the test's folder" in source
     assert "(folder / 'notes.txt').write_text('mine')" in source
     assert "m-1.h5" not in source.replace("'m-{epoch}.h5'", "")
+
+
+def test_an_implementation_object_is_known_by_the_name_it_was_loaded_under(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "company_impl.py").write_text(
+        "from conformance.implementations import Implementation\n"
+        "from reference_impl import ModelCheckpoint\n"
+        "IMPLEMENTATION = Implementation('in-house', ModelCheckpoint)\n"
+    )
+    monkeypatch.syspath_prepend(tmp_path)
+
+    loaded = implementations.load("company_impl:IMPLEMENTATION")
+
+    assert loaded.name == "company_impl:IMPLEMENTATION"
