@@ -216,7 +216,8 @@ class Trace:
     files: list[str] = field(default_factory=list)
     loads: list[str] = field(default_factory=list)
     clauses: tuple[str, ...] = ()
-    setup: Setup | None = None
+    #: How the run was set up, for its reproduction; not part of what it did.
+    setup: Setup | None = field(default=None, compare=False)
 
     def describe(self) -> str:
         """The callback and the lifecycle that produced this trace."""
