@@ -202,6 +202,10 @@ def _prepared(folder: Path) -> tuple[tuple[tuple[str, str | None], ...], int]:
     return tuple(found), leftovers
 
 
+#: A failure message describes at most this many lines of a lifecycle.
+MAX_DESCRIBED_LINES = 40
+
+
 @dataclass
 class Trace:
     """Everything observable about one run of a callback."""
@@ -220,9 +224,15 @@ class Trace:
     setup: Setup | None = field(default=None, compare=False)
 
     def describe(self) -> str:
-        """The callback and the lifecycle that produced this trace."""
-        body = describe(self.lifecycle) or "(no hook called)"
-        return f"{self.call}\n" + "\n".join(f"  {line}" for line in body.splitlines())
+        """The callback and the lifecycle that produced this trace.
+
+        A lifecycle of more than :data:`MAX_DESCRIBED_LINES` lines is cut there.
+        """
+        lines = (describe(self.lifecycle) or "(no hook called)").splitlines()
+        if len(lines) > MAX_DESCRIBED_LINES:
+            hidden = len(lines) - MAX_DESCRIBED_LINES
+            lines = [*lines[:MAX_DESCRIBED_LINES], f"... and {hidden} more lines"]
+        return f"{self.call}\n" + "\n".join(f"  {line}" for line in lines)
 
     def summary(self) -> str:
         """What the callback did, one item a line: saves, lines, warnings, error."""

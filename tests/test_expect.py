@@ -8,7 +8,12 @@ from typing import Any
 import pytest
 
 from conformance.expect import ConformanceFailure, expect, raises
-from conformance.harness import Harness, Trace, saved_at_epoch_end
+from conformance.harness import (
+    MAX_DESCRIBED_LINES,
+    Harness,
+    Trace,
+    saved_at_epoch_end,
+)
 from conformance.lifecycle import fit
 
 
@@ -134,3 +139,12 @@ def test_a_saves_mismatch_draws_the_timeline_with_both_paths(trace: Trace) -> No
         "at epoch_end(0): expected save('other.keras'), observed save('m.keras')"
         in message
     )
+
+
+def test_a_long_lifecycle_is_described_up_to_a_bound(scripted: Harness) -> None:
+    trace = scripted.run(fit(500, 3))
+
+    described = trace.describe().splitlines()
+
+    assert len(described) == 1 + MAX_DESCRIBED_LINES + 1
+    assert described[-1] == f"  ... and {500 + 2 - MAX_DESCRIBED_LINES} more lines"
