@@ -114,3 +114,12 @@ def test_a_run_differing_everywhere_stays_bounded(epochs: int, batches: int) -> 
 
     assert len(lines) <= MAX_ROWS + 1 + 1 + 11
     assert max(len(line) for line in lines) < 20 + 3 * MAX_COLUMNS + 40
+
+
+def test_jumping_batch_indices_are_the_columns() -> None:
+    lifecycle = fit(2, [2, 5, 8])
+
+    lines = draw(lifecycle, [saved_at_batch_end(1, 5, "m.h5")], [])
+
+    assert row(lines, "batch") == ["2", "5", "8", "end"]
+    assert row(lines, "epoch 1") == [".", "E", ".", "."]
