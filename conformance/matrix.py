@@ -13,25 +13,14 @@ collected test, which pytest-xdist workers do not send back.
 
 from __future__ import annotations
 
-import re
 import sys
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-import conformance
-
-#: SPEC.md, shipped inside the package (in a checkout, a link to the top-level
-#: file).
-SPEC = Path(conformance.__file__).parent / "SPEC.md"
-
-AREA_HEADING = re.compile(r"^## ([A-Z]+): (.+)$", re.M)
-CLAUSE_HEADING = re.compile(
-    r"^\*\*([A-Z]+-\d+(?:/[a-z0-9]+)?)\*\* \((must|should); [^)]+\)\.", re.M
-)
+from conformance.spec import SPEC, Clause, read_spec
 
 #: Outcomes, in the order of the columns.
 OUTCOMES = ("passed", "failed", "xfailed", "skipped", "deselected")
@@ -39,25 +28,6 @@ HEADINGS = {"xfailed": "xfailed (declared)"}
 
 #: Exit status when the run passed but some clause has no test.
 UNTESTED = 1
-
-
-@dataclass(frozen=True)
-class Clause:
-    """One clause of SPEC.md: ``BEST-2/keras3``, ``must``, area ``BEST``."""
-
-    id: str
-    level: str
-    area: str
-
-
-def read_spec(text: str) -> tuple[dict[str, str], list[Clause]]:
-    """The areas of SPEC.md (id -> title) and its clauses, in document order."""
-    areas = dict(AREA_HEADING.findall(text))
-    clauses = [
-        Clause(clause, level, clause.partition("-")[0])
-        for clause, level in CLAUSE_HEADING.findall(text)
-    ]
-    return areas, clauses
 
 
 class Collector:

@@ -34,6 +34,10 @@ PROFILE = pytest.StashKey[str]()
 DIFFERENCES = pytest.StashKey[list[expectations.Difference]]()
 MATCHED = pytest.StashKey[set[tuple[expectations.Difference, str]]]()
 
+#: Per-clause results of a run: --conformance-report, --write-expectations, the
+#: terminal summary and the clause properties of --junitxml.
+pytest_plugins = ["conformance.reporting"]
+
 SUITE = Path(__file__).parent / "suite"
 DEFAULT_IMPL = "reference"
 
