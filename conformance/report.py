@@ -87,11 +87,16 @@ def load(path: Path) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class Cell:
-    """One clause in one report: its outcome and its tests' outcomes."""
+    """One clause in one report: its outcome and its tests' outcomes.
+
+    ``failing`` names the tests that failed; ``reasons`` are the distinct
+    reasons of its declared differences.
+    """
 
     outcome: str
     tests: int
     failing: tuple[str, ...]
+    reasons: tuple[str, ...] = ()
 
     def text(self, marks: dict[str, str] = MARKS) -> str:
         mark = marks[self.outcome]
@@ -113,7 +118,14 @@ class Column:
                     for test in clause["tests"]
                     if test["outcome"] in ("failed", "unexpected_pass")
                 )
-                return Cell(clause["outcome"], len(clause["tests"]), failing)
+                reasons = tuple(
+                    dict.fromkeys(
+                        test["message"]
+                        for test in clause["tests"]
+                        if test["outcome"] == "xfailed" and test["message"]
+                    )
+                )
+                return Cell(clause["outcome"], len(clause["tests"]), failing, reasons)
         return None
 
     def totals(self) -> Counter[str]:
@@ -272,10 +284,11 @@ def _html_cell(cell: Cell | None) -> str:
     if cell is None:
         return f'<td class="outcome other_profile" data-outcome="">{OTHER_PROFILE}</td>'
     title = ""
-    if cell.failing:
-        listed = list(cell.failing[:10])
-        if len(cell.failing) > 10:
-            listed.append(f"... and {len(cell.failing) - 10} more")
+    notes = cell.failing or cell.reasons
+    if notes:
+        listed = list(notes[:10])
+        if len(notes) > 10:
+            listed.append(f"... and {len(notes) - 10} more")
         title = f' title="{html.escape(chr(10).join(listed))}"'
     return (
         f'<td class="outcome {cell.outcome}" data-outcome="{cell.outcome}"{title}>'
@@ -326,7 +339,8 @@ def html_page(matrix: Matrix) -> str:
 <thead><tr><th>implementation</th>{outcome_heads}<th>versions</th></tr></thead>
 <tbody>{summary}</tbody>
 </table>
-<p>A failed cell counts the clause's failing tests (hover to list them);
+<p>A failed cell counts the clause's failing tests (hover to list them, or
+the reasons of a declared difference);
 {OTHER_PROFILE} marks a clause that is not part of an implementation's
 profile.</p>
 <table id="matrix">
