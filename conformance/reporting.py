@@ -17,6 +17,7 @@ sums them up per clause:
 from __future__ import annotations
 
 import datetime
+import functools
 import importlib.metadata
 import json
 import os
@@ -24,7 +25,7 @@ import re
 import sys
 import tempfile
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -178,9 +179,15 @@ def _outcome_of(report: pytest.TestReport) -> tuple[str, str | None] | None:
     return None
 
 
+@functools.cache
+def _distributions() -> Mapping[str, list[str]]:
+    """Top-level module -> the distributions that provide it (read once)."""
+    return importlib.metadata.packages_distributions()
+
+
 def version_of_module(module: str) -> str | None:
     """The version of the installed distribution that provides ``module``."""
-    for distribution in importlib.metadata.packages_distributions().get(module, []):
+    for distribution in _distributions().get(module, []):
         try:
             return importlib.metadata.version(distribution)
         except importlib.metadata.PackageNotFoundError:
