@@ -26,7 +26,7 @@ from pathlib import Path
 import hypothesis
 import pytest
 
-from conformance import expectations, implementations
+from conformance import expectations, implementations, reproduction_section
 from conformance.harness import Harness
 
 IMPLEMENTATION = pytest.StashKey[implementations.Implementation]()
@@ -136,6 +136,7 @@ def pytest_configure(config: pytest.Config) -> None:
         "an id with a profile suffix (clause('BEST-2/keras3')) applies only under "
         "that profile",
     )
+    config.pluginmanager.register(reproduction_section, "conformance-reproduction")
     if config.getoption("impl") is not None and (
         config.args_source != pytest.Config.ArgsSource.ARGS
     ):

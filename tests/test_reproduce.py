@@ -16,7 +16,7 @@ from conformance.expect import REPRODUCTION_HEADER, ConformanceFailure, expect
 from conformance.harness import Harness, Trace
 from conformance.lifecycle import NO_LOGS, Event, evaluate, fit, predict
 from conformance.reproduce import attempt, lifecycle_source, snippet
-from conformance.suite.conftest import SECTION
+from conformance.reproduction_section import SECTION
 
 HEADER = REPRODUCTION_HEADER
 
