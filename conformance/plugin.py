@@ -35,8 +35,9 @@ DIFFERENCES = pytest.StashKey[list[expectations.Difference]]()
 MATCHED = pytest.StashKey[set[tuple[expectations.Difference, str]]]()
 
 #: Per-clause results of a run: --conformance-report, --write-expectations, the
-#: terminal summary and the clause properties of --junitxml.
-pytest_plugins = ["conformance.reporting"]
+#: terminal summary and the clause properties of --junitxml; differential runs
+#: (--oracle) and scenario files of one's own (--scenarios).
+pytest_plugins = ["conformance.reporting", "conformance.differential"]
 
 SUITE = Path(__file__).parent / "suite"
 DEFAULT_IMPL = "reference"

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import builtins
 import dataclasses
+import functools
 import json
 import math
 import os
@@ -282,6 +283,12 @@ def shipped_files() -> list[Any]:
         (item for item in folder.iterdir() if item.name.endswith(".json")),
         key=lambda item: item.name,
     )
+
+
+@functools.cache
+def SHIPPED() -> tuple[Scenario, ...]:  # noqa: N802 - a constant, read once
+    """The shipped scenarios, read once per process."""
+    return tuple(load_shipped())
 
 
 def load_shipped() -> list[Scenario]:

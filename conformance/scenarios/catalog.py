@@ -1328,6 +1328,19 @@ def best() -> list[Case]:
             save_best_only=True,
             mode="min",
         ),
+        case(
+            "best-9-keras3-a-non-scalar-value-is-announced-as-a-plain-save",
+            "The save a non-scalar value leads to prints the lines of a save "
+            "outside best-only mode.",
+            ("BEST-9/keras3", "MSG-2", "MSG-8/keras3"),
+            fit(1, epoch_logs={MONITOR: np.array([0.1, 0.2])}),
+            profiles=KERAS3,
+            warnings=[("0.1",)],
+            filepath="m-{epoch}.h5",
+            verbose=1,
+            save_best_only=True,
+            mode="min",
+        ),
     ]
     return cases
 

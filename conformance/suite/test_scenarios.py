@@ -1,12 +1,14 @@
-"""Every area: the shipped scenarios of fixtures/scenarios, replayed one by one."""
+"""Every area: the shipped scenarios of fixtures/scenarios, replayed one by one.
+
+Scenario files given with ``--scenarios`` are replayed after them.
+"""
 
 from __future__ import annotations
 
 import pytest
 
-from conformance.scenarios import Scenario, check, load_shipped, replay
-
-SCENARIOS = load_shipped()
+from conformance.differential import EXTRA_SCENARIOS
+from conformance.scenarios import SHIPPED, Scenario, check, replay
 
 
 def scenario_param(scenario: Scenario) -> pytest.param:
@@ -15,7 +17,13 @@ def scenario_param(scenario: Scenario) -> pytest.param:
     return pytest.param(scenario, marks=marks, id=scenario.id)
 
 
-@pytest.mark.parametrize("scenario", [scenario_param(s) for s in SCENARIOS])
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "scenario" in metafunc.fixturenames:
+        given = metafunc.config.stash.get(EXTRA_SCENARIOS, [])
+        found = [*SHIPPED(), *given]
+        metafunc.parametrize("scenario", [scenario_param(s) for s in found])
+
+
 def test_scenario(implementation, harness, scenario: Scenario) -> None:
     observed = replay(implementation, scenario, harness.folder)
 
