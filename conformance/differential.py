@@ -171,7 +171,7 @@ def given_scenarios(paths: Sequence[str], base: Path) -> list[scenarios.Scenario
     another given file already use.
     """
     found: list[scenarios.Scenario] = []
-    seen = {scenario.id: "the shipped scenarios" for scenario in scenarios.SHIPPED()}
+    seen = {scenario.id: "the shipped scenarios" for scenario in scenarios.shipped()}
     for given in paths:
         path = Path(base, given)
         files = sorted(path.glob("*.json")) if path.is_dir() else [path]

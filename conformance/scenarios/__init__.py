@@ -286,7 +286,7 @@ def shipped_files() -> list[Any]:
 
 
 @functools.cache
-def SHIPPED() -> tuple[Scenario, ...]:  # noqa: N802 - a constant, read once
+def shipped() -> tuple[Scenario, ...]:
     """The shipped scenarios, read once per process."""
     return tuple(load_shipped())
 
@@ -437,6 +437,10 @@ def check(scenario: Scenario, observed: Observed) -> None:
     """Raise ConformanceFailure unless ``observed`` is the expected trace."""
     __tracebackhide__ = True
     expected, trace = scenario.expected, observed.trace
+    if scenario.model is not None:
+        # The harness's reproduction code cannot make a model whose saves
+        # fail, so it would replay another run: leave it out.
+        trace = dataclasses.replace(trace, setup=None)
     saves = []
     for save in expected["saves"]:
         event = scenario.events[save["at"]]

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from conformance.differential import EXTRA_SCENARIOS
-from conformance.scenarios import SHIPPED, Scenario, check, replay
+from conformance.scenarios import Scenario, check, replay, shipped
 
 
 def scenario_param(scenario: Scenario) -> pytest.param:
@@ -20,7 +20,7 @@ def scenario_param(scenario: Scenario) -> pytest.param:
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "scenario" in metafunc.fixturenames:
         given = metafunc.config.stash.get(EXTRA_SCENARIOS, [])
-        found = [*SHIPPED(), *given]
+        found = [*shipped(), *given]
         metafunc.parametrize("scenario", [scenario_param(s) for s in found])
 
 
