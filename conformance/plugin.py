@@ -35,8 +35,9 @@ DIFFERENCES = pytest.StashKey[list[expectations.Difference]]()
 MATCHED = pytest.StashKey[set[tuple[expectations.Difference, str]]]()
 
 #: Per-clause results of a run: --conformance-report, --write-expectations, the
-#: terminal summary and the clause properties of --junitxml.
-pytest_plugins = ["conformance.reporting"]
+#: terminal summary and the clause properties of --junitxml; differential runs
+#: (--oracle) and scenario files of one's own (--scenarios).
+pytest_plugins = ["conformance.reporting", "conformance.differential"]
 
 SUITE = Path(__file__).parent / "suite"
 DEFAULT_IMPL = "reference"
@@ -136,6 +137,11 @@ def pytest_configure(config: pytest.Config) -> None:
         "an id with a profile suffix (clause('BEST-2/keras3')) applies only under "
         "that profile",
     )
+    config.addinivalue_line(
+        "markers",
+        "profiles(*names): the only profiles a test applies to, for a test whose "
+        "clauses hold in both profiles but whose expected outcome does not",
+    )
     config.pluginmanager.register(reproduction_section, "conformance-reproduction")
     if config.getoption("impl") is not None and (
         config.args_source != pytest.Config.ArgsSource.ARGS
@@ -216,11 +222,15 @@ def profiles_of(item: pytest.Item) -> frozenset[str]:
 
     A clause id ``AREA-N/profile`` names the variant of a clause that one
     profile has; a test tagged only with such ids applies to those profiles.
+    A ``profiles`` marker narrows that further.
     """
     suffixes = {clause.partition("/")[2] for clause in clauses_of(item)}
-    if "" in suffixes:
-        return frozenset()
-    return frozenset(suffixes)
+    by_clauses = frozenset() if "" in suffixes else frozenset(suffixes)
+    marked = [frozenset(mark.args) for mark in item.iter_markers("profiles")]
+    if not marked:
+        return by_clauses
+    narrowed = frozenset.intersection(*marked)
+    return narrowed & by_clauses if by_clauses else narrowed
 
 
 def test_key(item: pytest.Item) -> str:
