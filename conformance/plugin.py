@@ -79,7 +79,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=None,
         metavar="NAME",
         help=(
-            "implementation under test: reference (default), tf_keras, keras, "
+            "implementation under test: reference (default), tf_keras, keras "
+            "(TensorFlow backend), keras_jax, keras_torch, "
             "a name registered under the entry-point group "
             f"{implementations.ENTRY_POINT_GROUP}, or package.module:ClassName"
         ),
@@ -109,8 +110,8 @@ def _impl_name(config: pytest.Config) -> str:
     name = config.getoption("impl")
     if name is not None and not name.strip():
         raise pytest.UsageError(
-            "--impl is empty; give reference, tf_keras, keras, a registered "
-            "name or package.module:ClassName"
+            "--impl is empty; give reference, tf_keras, keras, keras_jax, "
+            "keras_torch, a registered name or package.module:ClassName"
         )
     return name or DEFAULT_IMPL
 
@@ -141,6 +142,17 @@ def pytest_configure(config: pytest.Config) -> None:
         "markers",
         "profiles(*names): the only profiles a test applies to, for a test whose "
         "clauses hold in both profiles but whose expected outcome does not",
+    )
+    config.addinivalue_line(
+        "markers",
+        "fit: trains a real model of the implementation's framework (model.fit, "
+        "evaluate, predict, checkpoint files loaded back); runs only for an "
+        "implementation with a framework, and `-m 'not fit'` leaves it out",
+    )
+    config.addinivalue_line(
+        "markers",
+        "distributed: trains under a tf.distribute strategy in worker "
+        "subprocesses (also marked fit); `-m 'not distributed'` leaves it out",
     )
     config.pluginmanager.register(reproduction_section, "conformance-reproduction")
     if config.getoption("impl") is not None and (
@@ -336,6 +348,27 @@ def implementation(request: pytest.FixtureRequest) -> implementations.Implementa
         implementation = implementations.load(_impl_name(config))
         config.stash[IMPLEMENTATION] = implementation.for_profile(config.stash[PROFILE])
     return config.stash[IMPLEMENTATION]
+
+
+@pytest.fixture(scope="session")
+def framework(
+    implementation: implementations.Implementation,
+) -> implementations.Framework:
+    """The real Keras of the implementation; a test that trains needs one.
+
+    A callback that comes without a framework (the reference, a class named by
+    its import path, the zoo) is checked by hand-driven hooks only: there is no
+    training loop of its own to put it in, and putting it in some Keras's loop
+    would test that Keras as much as the callback.
+    """
+    if implementation.framework is None:
+        pytest.skip(
+            f"{implementation.name} names no framework to train with: the "
+            "fit-level tests apply to implementations that are a real Keras "
+            "(tf_keras, keras, keras_jax, keras_torch, or an Implementation "
+            "given a framework)"
+        )
+    return implementation.framework
 
 
 @pytest.fixture(scope="session")
