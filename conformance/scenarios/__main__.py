@@ -16,6 +16,7 @@ import argparse
 import json
 import sys
 import tempfile
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +33,9 @@ from conformance.scenarios import (
 )
 from conformance.scenarios.catalog import FILES, Case
 
-FOLDER = Path(__file__).resolve().parents[2] / "fixtures" / "scenarios"
+#: The scenario files as installed: fixtures/scenarios of the source checkout
+#: in an editable install, the wheel's copies otherwise.
+FOLDER = Path(str(resources.files("conformance.fixtures"))) / "scenarios"
 
 
 class CaseError(Exception):
