@@ -98,6 +98,11 @@ def check_agreement(config: pytest.Config, case: Drawn, runs_folder: Path) -> No
     raise Divergence("\n".join(message), source)
 
 
+#: How many lifecycles a differential run tries per example of the Hypothesis
+#: profile.
+LIFECYCLES_PER_EXAMPLE = 20
+
+
 @pytest.mark.clause(*CLAUSES)
 def test_the_implementations_agree(request: pytest.FixtureRequest, runs_folder: Path):
     config = request.config
@@ -105,7 +110,12 @@ def test_the_implementations_agree(request: pytest.FixtureRequest, runs_folder: 
         pytest.skip("give --oracle=NAME to compare the implementation under test")
     leave_out = frozenset(config.stash[differential.LEFT_OUT])
 
-    @settings(suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+    # The run is this one test, so it gets the budget a whole suite would
+    # spend: twenty times the profile's, 1,000 lifecycles under ``quick``.
+    @settings(
+        max_examples=LIFECYCLES_PER_EXAMPLE * settings().max_examples,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    )
     @given(differential.drawn(leave_out))
     def agree(case: Drawn) -> None:
         check_agreement(config, case, runs_folder)
