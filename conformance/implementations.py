@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from conformance.harness import ProbeModel, Recorder
+from conformance.lifecycle import ALL_HOOKS
 
 ENTRY_POINT_GROUP = "modelcheckpoint_conformance.implementations"
 
@@ -324,27 +325,29 @@ def _zoo(name: str) -> Implementation:
     return Implementation(name, member, origin=f"fault zoo, breaks {breaks}")
 
 
-#: Without these a class is not a Keras callback at all, and every test would
-#: fail for the same reason; other missing hooks are HOOK-1 failures.
-ESSENTIAL_HOOKS = ("set_model", "on_epoch_begin", "on_epoch_end", "on_train_batch_end")
+#: The hooks of the Keras callback protocol (HOOK-1). A class that lacks one is
+#: refused before any test runs: the suite calls them all, so each test would
+#: otherwise fail on the same AttributeError.
+PROTOCOL_HOOKS = ("set_model", "set_params", *sorted(ALL_HOOKS))
 
 
 def check_protocol(implementation: Implementation) -> None:
     """Fail early, in one line, when a class cannot be driven at all.
 
-    It must have the essential hooks and be constructible as
+    It must have every hook of the protocol and be constructible as
     ``cls("checkpoint.h5")`` (in a scratch folder, since construction must
     not write anything anyway).
     """
     cls = implementation.callback
     missing = [
-        hook for hook in ESSENTIAL_HOOKS if not callable(getattr(cls, hook, None))
+        hook for hook in PROTOCOL_HOOKS if not callable(getattr(cls, hook, None))
     ]
     if missing:
         raise ImplementationError(
             f"--impl={implementation.name}: {cls.__qualname__} has no "
-            f"{', '.join(missing)}; a ModelCheckpoint follows the Keras callback "
-            "protocol (subclass keras.callbacks.Callback or define every hook)"
+            f"{', '.join(missing)}; a ModelCheckpoint has every hook of the Keras "
+            "callback protocol (SPEC.md HOOK-1): define the missing ones, doing "
+            "nothing where the callback has nothing to do"
         )
     previous = os.getcwd()
     with tempfile.TemporaryDirectory() as scratch:

@@ -90,6 +90,23 @@ def test_a_bad_module_path_is_one_usage_error_line_naming_it(
     assert fragment in line
 
 
+def test_a_class_missing_hooks_is_one_usage_error_line_naming_them_all(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makepyfile(
+        partial=OUTSIDE_MODULE
+        + "\n\nclass Partial(Checkpoint):\n"
+        + "    on_train_begin = None\n    set_params = None\n"
+    )
+
+    result = pytester.runpytest_subprocess("--impl=partial:Partial")
+
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    [line] = error_lines(result)
+    assert "Partial has no set_params, on_train_begin;" in line
+    assert "HOOK-1" in line
+
+
 @pytest.mark.usefixtures("outside_modules")
 def test_a_bad_module_path_under_xdist_is_still_one_usage_error_line(
     pytester: pytest.Pytester,
