@@ -156,6 +156,25 @@ def first_line(text: str | None) -> str | None:
     return lines[0] if lines else None
 
 
+def gist(text: str | None) -> str | None:
+    """A failure in one line: its first, and for the suite's own failures,
+    which part of the trace differs and the first difference found."""
+    head = first_line(text)
+    if not head or not head.endswith("does not conform"):
+        return head
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    body = (
+        lines[1 : lines.index("callback and lifecycle:")]
+        if ("callback and lifecycle:" in lines)
+        else lines[1:]
+    )
+    parts = [head]
+    if body:
+        parts.append(body[0].rstrip(":"))
+        parts += [line for line in body[1:] if line.startswith("at ")][:1]
+    return "; ".join(parts)
+
+
 def _outcome_of(report: pytest.TestReport) -> tuple[str, str | None] | None:
     """A report's contribution to its test's outcome, with the message."""
     longrepr = report.longrepr
@@ -166,7 +185,7 @@ def _outcome_of(report: pytest.TestReport) -> tuple[str, str | None] | None:
         crash = getattr(longrepr, "reprcrash", None)
         message = crash.message if crash is not None else str(longrepr)
         # The suite's own failures say what failed; their class name adds nothing.
-        return "failed", first_line(OWN_FAILURE.sub("", message, count=1))
+        return "failed", gist(OWN_FAILURE.sub("", message, count=1))
     if hasattr(report, "wasxfail"):
         if report.skipped:
             return "xfailed", first_line(report.wasxfail)

@@ -92,6 +92,9 @@ def test_a_failing_clause_lists_its_tests_with_the_first_line_of_each_failure(
         assert test["test"].startswith("test_filepath.py::test_epoch_field_in_a")
         assert test["outcome"] == "failed"
         assert "PATH-1" in test["message"] and "\n" not in test["message"]
+        # The line says what differs, not only that something does.
+        assert "saves differ" in test["message"]
+        assert "at epoch_end(0): expected save" in test["message"], test["message"]
 
 
 def test_a_clause_passes_when_its_tests_pass(tmp_path: Path) -> None:
