@@ -68,6 +68,19 @@ def test_selected_tests_count_by_outcome_and_the_others_as_deselected(
     assert construction["deselected"] == construction["tests"] != "."
 
 
+def test_the_variant_of_the_other_profile_counts_only_as_deselected(
+    pytester: pytest.Pytester,
+) -> None:
+    # Under keras2, a test tagged with both variants checks only keras2's.
+    result = run_matrix(pytester, "-k", "test_messages")
+    output = result.stdout.str()
+    ours, other = row(output, "MSG-3/keras2"), row(output, "MSG-3/keras3")
+
+    assert ours["passed"] != "."
+    assert other["deselected"] == other["tests"] != "."
+    assert other["passed"] == other["failed"] == other["skipped"] == "."
+
+
 def test_a_suite_testing_every_clause_exits_zero(selected) -> None:
     last = selected.stdout.splitlines()[-1]
 
