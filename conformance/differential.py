@@ -140,17 +140,34 @@ def common_profile(a: Implementation, b: Implementation, asked: str | None) -> s
 
 
 def load_oracle(name: str) -> Implementation:
-    """Load ``--oracle=name`` as ``--impl`` loads, with errors naming --oracle."""
+    """Load ``--oracle=name`` as ``--impl`` loads, with errors naming --oracle.
+
+    A class that is not built in is checked as ``--impl`` checks it
+    (:func:`~conformance.implementations.check_protocol`), before any test runs.
+    """
     if not name.strip():
         raise ImplementationError(
             "--oracle is empty; give reference, tf_keras, keras, a registered "
             "name or package.module:ClassName"
         )
     try:
-        return implementations.load(name)
+        oracle = implementations.load(name)
+        if name not in implementations.BUILTIN:
+            implementations.check_protocol(oracle)
     except ImplementationError as error:
         text = str(error).replace(f"--impl={name}", f"--oracle={name}", 1)
         raise ImplementationError(text) from error
+    return oracle
+
+
+def check_another(subject: str, oracle: str) -> None:
+    """Refuse an oracle that names the implementation under test itself."""
+    if oracle == subject:
+        raise ImplementationError(
+            f"--oracle={oracle} names the implementation under test "
+            f"(--impl={subject}); the oracle must be another implementation, "
+            "e.g. --impl=mine --oracle=reference"
+        )
 
 
 def left_out(names: Sequence[str], include_known: bool) -> dict[str, str]:
@@ -198,8 +215,10 @@ def pytest_configure(config: pytest.Config) -> None:
     if name is None:
         return
     try:
+        subject_name = plugin._impl_name(config)
+        check_another(subject_name, name)
         oracle = load_oracle(name)
-        subject = implementations.load(config.getoption("impl") or plugin.DEFAULT_IMPL)
+        subject = implementations.load(subject_name)
         profile = common_profile(subject, oracle, config.getoption("profile"))
     except ImplementationError as error:
         raise pytest.UsageError(str(error)) from None

@@ -32,6 +32,10 @@ BAD_ORACLES = {
     ),
     "an unknown zoo member": ("--oracle=zoo.nope", "--oracle=zoo.nope is not an"),
     "an empty name": ("--oracle=", "--oracle is empty"),
+    "the implementation under test": (
+        "--oracle=reference",
+        "--oracle=reference names the implementation under test (--impl=reference)",
+    ),
 }
 
 
@@ -48,6 +52,31 @@ def test_a_bad_oracle_is_one_usage_error_line_naming_it(
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     [line] = error_lines(result)
     assert fragment in line
+
+
+def test_an_oracle_that_cannot_be_constructed_is_refused_before_any_test(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makepyfile(
+        bad_oracle="""
+        class Checkpoint:
+            def __init__(self):
+                pass
+
+            def set_model(self, model): ...
+            def on_epoch_begin(self, epoch, logs=None): ...
+            def on_epoch_end(self, epoch, logs=None): ...
+            def on_train_batch_end(self, batch, logs=None): ...
+        """
+    )
+
+    result = pytester.runpytest_subprocess(
+        "--impl=reference", "--oracle=bad_oracle:Checkpoint"
+    )
+
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    [line] = error_lines(result)
+    assert "--oracle=bad_oracle:Checkpoint: Checkpoint('checkpoint.h5') raised" in line
 
 
 def test_an_oracle_of_another_profile_only_is_one_usage_error_line(

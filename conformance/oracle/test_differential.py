@@ -52,12 +52,12 @@ def check_agreement(config: pytest.Config, case: Drawn, runs_folder: Path) -> No
     subject = config.stash[differential.SUBJECT]
     oracle = config.stash[differential.ORACLE]
     profile = config.stash[differential.plugin.PROFILE]
-    runs = {}
+    runs = []
     for implementation in (subject, oracle):
         folder = Path(tempfile.mkdtemp(dir=runs_folder))
         observed = scenarios.replay(implementation, case.scenario(), folder)
-        runs[implementation.name] = (observed, folder)
-    (seen_a, folder_a), (seen_b, folder_b) = runs.values()
+        runs.append((observed, folder))
+    (seen_a, folder_a), (seen_b, folder_b) = runs
     a = differential.outcome(seen_a, folder_a)
     b = differential.outcome(seen_b, folder_b)
     differences = differential.compare(a, b)
