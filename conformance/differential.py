@@ -38,7 +38,7 @@ LEFT_OUT = pytest.StashKey[dict[str, str]]()
 OUT_FOLDER = pytest.StashKey[Path]()
 EXTRA_SCENARIOS = pytest.StashKey[list[scenarios.Scenario]]()
 
-DIFFERENTIAL = Path(__file__).parent / "oracle"
+DIFFERENTIAL = plugin.DIFFERENTIAL
 
 #: Where divergences are written, under the folder pytest ran in, unless
 #: ``--divergences`` says otherwise.

@@ -137,6 +137,9 @@ class TestResult:
     outcome: str
     message: str | None = None
     declared_by: str | None = None
+    #: False for a test no expectations file applies to (the differential
+    #: test), which --write-expectations leaves out.
+    declarable: bool = True
 
 
 def _is_worker(config: pytest.Config) -> bool:
@@ -393,6 +396,8 @@ def expectations_text(
         "the implementation does instead.",
     ]
     for result in sorted(results, key=lambda result: result.key):
+        if not result.declarable:
+            continue
         if result.outcome == "failed" and result.clauses:
             failure = result.message or "(no failure message)"
             reason = (
@@ -423,6 +428,9 @@ def pytest_collection_modifyitems(
     for item in items:
         clauses = plugin.clauses_of(item)
         item.user_properties.extend(("clause", clause) for clause in sorted(clauses))
+        if not plugin.takes_expectations(item):
+            item.user_properties.append(("expectations", "not applied"))
+            continue
         key = plugin.test_key(item)
         # The plugin marks a test with the first difference that matches it.
         declared = next((d for d in differences if d.match(key, clauses)), None)
@@ -452,6 +460,7 @@ class Collector:
                 outcome,
                 message,
                 next((v for name, v in properties if name == "declared_by"), None),
+                ("expectations", "not applied") not in properties,
             )
         elif TEST_OUTCOMES.index(outcome) < TEST_OUTCOMES.index(result.outcome):
             result.outcome, result.message = outcome, message

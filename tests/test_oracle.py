@@ -303,6 +303,44 @@ def test_a_divergence_is_written_as_a_valid_scenario_of_the_oracle(divergence):
     assert json.loads((folder / WRITTEN).read_text())["format"] == scenarios.FORMAT
 
 
+@pytest.fixture(scope="module")
+def divergence_under_expectations(tmp_path_factory: pytest.TempPathFactory):
+    """The divergent run again, given a clause-level entry and --write-expectations."""
+    folder = tmp_path_factory.mktemp("divergence_under_expectations")
+    (folder / "mine.toml").write_text(
+        '[[difference]]\nclause = "PATH-1"\nreason = "Meant for the suite."\n'
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "--impl=reference", f"--oracle={ZOO}"]
+        + ["--expectations=mine.toml", "--write-expectations=written.toml"]
+        + ["-p", "no:cacheprovider", "-q"],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    return folder, done
+
+
+def test_an_expectations_entry_does_not_hide_a_divergence(
+    divergence_under_expectations,
+) -> None:
+    _, done = divergence_under_expectations
+
+    assert done.returncode == pytest.ExitCode.TESTS_FAILED
+    assert "1 failed" in done.stdout
+    assert f"reference and {ZOO} diverge" in done.stdout
+
+
+def test_write_expectations_does_not_record_the_differential_test(
+    divergence_under_expectations,
+) -> None:
+    folder, _ = divergence_under_expectations
+
+    written = (folder / "written.toml").read_text()
+    assert "[[difference]]" not in written
+
+
 @pytest.mark.parametrize(
     ("impl", "outcome"),
     [
