@@ -213,6 +213,14 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(str(error)) from None
     name = config.getoption("oracle", None)
     if name is None:
+        for option in ("divergences", "include_known_differences"):
+            if config.getoption(option):
+                flag = "--" + option.replace("_", "-")
+                raise pytest.UsageError(
+                    f"{flag} needs --oracle: it is an option of differential runs "
+                    "(pytest --impl=A --oracle=B); give --oracle=NAME or leave "
+                    f"{flag} out"
+                )
         return
     try:
         subject_name = plugin._impl_name(config)
@@ -230,7 +238,13 @@ def pytest_configure(config: pytest.Config) -> None:
         [subject.name, oracle.name], config.getoption("include_known_differences")
     )
     out = config.getoption("divergences")
-    config.stash[OUT_FOLDER] = Path(config.invocation_params.dir, out or DEFAULT_OUT)
+    folder = Path(config.invocation_params.dir, out or DEFAULT_OUT)
+    if folder.exists() and not folder.is_dir():
+        raise pytest.UsageError(
+            f"--divergences={out}: {folder} exists and is not a folder; give the "
+            "folder to write divergences into (it is created if missing)"
+        )
+    config.stash[OUT_FOLDER] = folder
     if config.args_source != pytest.Config.ArgsSource.ARGS:
         config.args = [str(DIFFERENTIAL)]
 

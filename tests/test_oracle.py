@@ -79,6 +79,36 @@ def test_an_oracle_that_cannot_be_constructed_is_refused_before_any_test(
     assert "--oracle=bad_oracle:Checkpoint: Checkpoint('checkpoint.h5') raised" in line
 
 
+def test_divergences_naming_a_file_is_one_usage_error_line(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makefile(".txt", taken="not a folder")
+
+    result = pytester.runpytest_subprocess(
+        "--impl=reference", f"--oracle={ZOO}", "--divergences=taken.txt"
+    )
+
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    [line] = error_lines(result)
+    assert "--divergences=taken.txt:" in line
+    assert "is not a folder" in line
+
+
+@pytest.mark.parametrize(
+    "option",
+    ["--divergences=out", "--include-known-differences"],
+    ids=lambda option: f"{option} without --oracle -> one usage error line",
+)
+def test_an_option_of_differential_runs_needs_oracle(
+    pytester: pytest.Pytester, option: str
+) -> None:
+    result = pytester.runpytest_subprocess("--impl=reference", option)
+
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    [line] = error_lines(result)
+    assert f"{option.partition('=')[0]} needs --oracle" in line
+
+
 def test_an_oracle_of_another_profile_only_is_one_usage_error_line(
     pytester: pytest.Pytester,
 ) -> None:
