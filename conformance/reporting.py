@@ -22,6 +22,7 @@ import importlib.metadata
 import json
 import os
 import re
+import stat
 import sys
 import tempfile
 from collections import Counter
@@ -346,21 +347,55 @@ def build_report(
 
 
 def write_atomically(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file in the same folder,
-    so that a reader sees the old file or the whole new one."""
+    """Write ``text`` to ``path`` so that a reader sees the old file or the new one.
+
+    A regular file (new, or the one a symbolic link points to, which stays a
+    link) is written through a temporary file in its folder and moved over
+    it; it keeps its permissions, and a new one gets those the umask allows.
+    Anything else that exists at ``path`` (a FIFO, ``/dev/stdout``) is
+    written to directly, since moving a file over it would replace it. An
+    OSError names ``path`` as given, not a temporary file.
+    """
+    target = Path(os.path.realpath(path))
+    try:
+        if target.exists() and not target.is_file():
+            with open(target, "w", encoding="utf-8") as file:
+                file.write(text)
+        else:
+            _replace(target, text)
+    except OSError as error:
+        if error.errno is None:
+            raise
+        raise OSError(error.errno, error.strerror, str(path)) from error
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _replace(target: Path, text: str) -> None:
+    if target.is_file():
+        mode = stat.S_IMODE(target.stat().st_mode)
+    else:
+        mode = 0o666 & ~_umask()
     with tempfile.NamedTemporaryFile(
         "w",
         encoding="utf-8",
-        dir=path.parent,
-        prefix=f".{path.name}.",
+        dir=target.parent,
+        prefix=f".{target.name}.",
         suffix=".tmp",
         delete=False,
     ) as file:
-        file.write(text)
+        temporary = file.name
     try:
-        os.replace(file.name, path)
+        with open(temporary, "w", encoding="utf-8") as file:
+            file.write(text)
+        os.chmod(temporary, mode)
+        os.replace(temporary, target)
     except OSError:
-        os.unlink(file.name)
+        os.unlink(temporary)
         raise
 
 
@@ -502,7 +537,7 @@ def _write(session: pytest.Session, option: str, path: Path, text: str) -> None:
         write_atomically(path, text)
     except OSError as error:
         session.config.stash[WRITE_ERRORS].append(
-            f"{option}: cannot write {path}: {error}"
+            f"{option}: cannot write {path}: {error.strerror or error}"
         )
         session.exitstatus = pytest.ExitCode.INTERNAL_ERROR
 
