@@ -63,6 +63,11 @@ def parse(text: str, source: str) -> list[Difference]:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise ExpectationsError(f"{source}: not valid TOML: {error}") from error
+    except RecursionError as error:
+        raise ExpectationsError(
+            f"{source}: not an expectations file: its values are nested too deeply "
+            "to read"
+        ) from error
     unknown = set(data) - {"difference"}
     if unknown:
         raise ExpectationsError(
@@ -132,6 +137,11 @@ def load_file(path: Path) -> list[Difference]:
         text = path.read_text(encoding="utf-8-sig")
     except OSError as error:
         raise ExpectationsError(f"cannot read expectations {path}: {error}") from error
+    except UnicodeDecodeError as error:
+        raise ExpectationsError(
+            f"cannot read expectations {path}: not UTF-8 text ({error.reason} at "
+            f"byte {error.start}); an expectations file is TOML, which is UTF-8"
+        ) from error
     return parse(text, str(path))
 
 

@@ -146,6 +146,21 @@ def test_an_unreadable_file_is_an_error_naming_it(tmp_path: Path) -> None:
     assert str(missing) in str(raised.value)
 
 
+def test_a_file_that_is_not_utf8_is_an_error_naming_it(tmp_path: Path) -> None:
+    binary = tmp_path / "binary.toml"
+    binary.write_bytes(b"\xff\xfe\x00 not text")
+
+    with pytest.raises(ExpectationsError, match="not UTF-8 text") as raised:
+        load_file(binary)
+
+    assert f"cannot read expectations {binary}" in str(raised.value)
+
+
+def test_values_nested_too_deeply_are_an_error_naming_the_file() -> None:
+    with pytest.raises(ExpectationsError, match="^mine.toml: .*nested too deeply"):
+        parse("a = " + "[" * 100_000, "mine.toml")
+
+
 def test_a_file_on_disk_is_named_by_its_path(tmp_path: Path) -> None:
     file = tmp_path / "mine.toml"
     file.write_text("[[difference]]\nclause = 'A-1'\nreason = 'r'\n", encoding="utf-8")

@@ -252,6 +252,44 @@ def test_a_file_that_is_not_json_is_rejected_naming_it() -> None:
         scenarios.parse("{", "mine.json")
 
 
+def test_json_nested_too_deeply_is_rejected_naming_the_file() -> None:
+    with pytest.raises(
+        scenarios.ScenarioError, match="^deep.json: .*nested too deeply"
+    ):
+        scenarios.parse("[" * 100_000, "deep.json")
+
+
+NOT_UTF8 = b"\xff\xfe\x00 not text"
+DEEP = b"[" * 100_000
+
+UNREADABLE = {
+    "a file that is not UTF-8": ("binary.json", NOT_UTF8, "binary.json"),
+    "a folder holding one": ("binary.json", NOT_UTF8, "."),
+    "JSON nested too deeply": ("deep.json", DEEP, "deep.json"),
+}
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "given"),
+    UNREADABLE.values(),
+    ids=[f"{what} -> one usage error line" for what in UNREADABLE],
+)
+def test_an_unreadable_scenario_file_is_one_usage_error_line(
+    pytester: pytest.Pytester, name: str, content: bytes, given: str
+) -> None:
+    folder = pytester.mkdir("given")
+    (folder / name).write_bytes(content)
+
+    result = pytester.runpytest_subprocess(
+        "--impl=reference", f"--scenarios={Path('given', given)}"
+    )
+
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    lines = [line for line in result.outlines + result.errlines if line.strip()]
+    assert len(lines) == 1
+    assert f"{name}: not " in lines[0]
+
+
 def test_a_malformed_file_given_to_the_suite_is_one_usage_error_line(
     pytester: pytest.Pytester,
 ) -> None:
