@@ -283,17 +283,21 @@ def pytest_collection_modifyitems(
         item.extra_keyword_matches.update(clauses)  # so that -k BEST-3 selects
         if not takes_expectations(item):
             continue
+        declared = False
         for difference in differences:
             selector = difference.match(key, clauses)
-            if selector is not None:
-                matched.add((difference, selector))
+            if selector is None:
+                continue
+            # Every entry that matches is in use; the first one gives the reason.
+            matched.add((difference, selector))
+            if not declared:
                 item.add_marker(
                     pytest.mark.xfail(
                         reason=f"declared difference: {difference.reason}",
                         strict=True,
                     )
                 )
-                break
+                declared = True
     _check_differences_in_use(config, items)
 
 
