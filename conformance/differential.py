@@ -184,15 +184,26 @@ def left_out(names: Sequence[str], include_known: bool) -> dict[str, str]:
 def given_scenarios(paths: Sequence[str], base: Path) -> list[scenarios.Scenario]:
     """The scenarios of ``--scenarios`` files and folders, validated.
 
-    Raises ScenarioError naming the file, or an id the shipped scenarios or
+    A file given more than once (by the same or another path, or in a
+    folder given too) is read once. Raises ScenarioError naming the file, a
+    folder that holds no scenario file, or an id the shipped scenarios or
     another given file already use.
     """
     found: list[scenarios.Scenario] = []
     seen = {scenario.id: "the shipped scenarios" for scenario in scenarios.shipped()}
+    read: set[Path] = set()
     for given in paths:
         path = Path(base, given)
         files = sorted(path.glob("*.json")) if path.is_dir() else [path]
+        if not files:
+            raise scenarios.ScenarioError(
+                f"--scenarios={given}: the folder {path} holds no scenario files "
+                "(*.json); give a folder of them, or a file"
+            )
         for file in files:
+            if file.resolve() in read:
+                continue  # given twice, directly or in a folder: read once
+            read.add(file.resolve())
             for scenario in scenarios.load_file(file):
                 if scenario.id in seen:
                     raise scenarios.ScenarioError(

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conformance import implementations, scenarios
+from conformance import differential, implementations, scenarios
 from conformance.expect import ConformanceFailure
 from conformance.plugin import DEFAULT_IMPL
 
@@ -313,6 +313,30 @@ def test_a_given_scenario_with_a_shipped_id_is_refused(
 
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines([f"*{taken!r} is already used in the shipped*"])
+
+
+def test_an_empty_scenarios_folder_is_one_usage_error_line(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.mkdir("empty")
+
+    result = pytester.runpytest_subprocess("--impl=reference", "--scenarios=empty")
+
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    lines = [line for line in result.outlines + result.errlines if line.strip()]
+    assert len(lines) == 1
+    assert "--scenarios=empty: the folder" in lines[0]
+    assert "holds no scenario files" in lines[0]
+
+
+def test_a_scenario_file_given_twice_is_read_once(tmp_path: Path) -> None:
+    (tmp_path / "mine.json").write_text(json.dumps(VALID))
+
+    found = differential.given_scenarios(
+        ["mine.json", "./mine.json", str(tmp_path)], tmp_path
+    )
+
+    assert [scenario.id for scenario in found] == ["path-1-example"]
 
 
 # -- replaying -------------------------------------------------------------------------
