@@ -97,7 +97,7 @@ def test_a_difference_that_matches_no_test_fails_a_whole_suite_run(
 ) -> None:
     stale = pytester.makefile(
         ".toml",
-        stale="[[difference]]\nclause = 'GONE-9'\nreason = 'Was withdrawn.'\n",
+        stale="[[difference]]\ntest = 'test_gone.py::test_it'\nreason = 'Gone.'\n",
     )
 
     result = pytester.runpytest_subprocess(
@@ -108,7 +108,7 @@ def test_a_difference_that_matches_no_test_fails_a_whole_suite_run(
     result.stdout.fnmatch_lines(
         [
             "*declared differences that matched no test*",
-            f"*{stale} entry 1 (GONE-9): Was withdrawn.",
+            f"*{stale} entry 1 (test_gone.py::test_it): Gone.",
             "*1 failed*",
         ]
     )
@@ -141,7 +141,7 @@ def test_a_narrowed_run_does_not_judge_unused_differences(
 ) -> None:
     stale = pytester.makefile(
         ".toml",
-        stale="[[difference]]\nclause = 'GONE-9'\nreason = 'Was withdrawn.'\n",
+        stale="[[difference]]\ntest = 'test_gone.py::test_it'\nreason = 'Gone.'\n",
     )
 
     result = pytester.runpytest_subprocess(
