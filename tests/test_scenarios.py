@@ -17,6 +17,7 @@ import pytest
 from conformance import differential, implementations, scenarios
 from conformance.expect import ConformanceFailure
 from conformance.plugin import DEFAULT_IMPL
+from conformance.scenarios import __main__ as scenarios_command
 
 SPEC = Path(__file__).parents[1] / "SPEC.md"
 ROOT = Path(__file__).parents[1]
@@ -407,6 +408,30 @@ def test_a_framework_error_compares_as_the_builtin_it_derives_from() -> None:
     assert scenarios.builtin_error_name(type("Own", (Exception,), {})()) == (
         "Exception"
     )
+
+
+# -- python -m conformance.scenarios ---------------------------------------------------
+
+
+@pytest.fixture
+def installed_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The command as in a non-editable install: no checkout around the package."""
+    monkeypatch.setattr(scenarios_command, "ROOT", tmp_path, raising=False)
+    monkeypatch.setattr(scenarios_command, "FOLDER", tmp_path / "fixtures/scenarios")
+
+
+@pytest.mark.usefixtures("installed_copy")
+def test_check_in_an_installed_copy_compares_the_installed_files() -> None:
+    assert scenarios_command.main(["--check"]) == 0
+
+
+@pytest.mark.usefixtures("installed_copy")
+def test_regenerate_outside_a_checkout_says_so_in_one_line(capsys) -> None:
+    code = scenarios_command.main(["--regenerate"])
+
+    assert code == 2
+    [line] = capsys.readouterr().err.splitlines()
+    assert "is not a source checkout" in line
 
 
 # -- the package -----------------------------------------------------------------------
