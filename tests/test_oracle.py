@@ -94,6 +94,21 @@ def test_divergences_naming_a_file_is_one_usage_error_line(
     assert "is not a folder" in line
 
 
+def test_a_divergence_that_cannot_be_written_is_still_reported(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makefile(".txt", taken="not a folder")
+
+    result = pytester.runpytest_subprocess(
+        "--impl=reference", f"--oracle={ZOO}", "--divergences=taken.txt/under"
+    )
+
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.stdout.fnmatch_lines(
+        [f"*reference and {ZOO} diverge*", "*not written as a scenario: *taken.txt*"]
+    )
+
+
 @pytest.mark.parametrize(
     "option",
     ["--divergences=out", "--include-known-differences"],
