@@ -244,9 +244,18 @@ BUILTIN: dict[str, Builtin] = {
 
 
 def registered() -> dict[str, importlib.metadata.EntryPoint]:
-    """Third-party implementations registered under :data:`ENTRY_POINT_GROUP`."""
+    """Third-party implementations registered under :data:`ENTRY_POINT_GROUP`.
+
+    Names that ``--impl`` reads otherwise are left out: a built-in name, and
+    any name starting with ``zoo.``, which is reserved for the fault zoo.
+    """
     points = importlib.metadata.entry_points(group=ENTRY_POINT_GROUP)
-    return {point.name: point for point in points if point.name not in BUILTIN}
+    return {
+        point.name: point
+        for point in points
+        # A built-in name, or a name under the zoo's prefix, always means that.
+        if point.name not in BUILTIN and not point.name.startswith(ZOO_PREFIX)
+    }
 
 
 def choices() -> list[str]:
@@ -320,7 +329,11 @@ def _zoo(name: str) -> Implementation:
 
     member = ALL.get(name.removeprefix(ZOO_PREFIX))
     if member is None:
-        raise _not_found(name)
+        members = ", ".join(f"{ZOO_PREFIX}{key}" for key in sorted(ALL))
+        raise ImplementationError(
+            f"--impl={name} is not an implementation of the fault zoo; its "
+            f"members are {members}"
+        )
     breaks = ", ".join(member.breaks)
     return Implementation(name, member, origin=f"fault zoo, breaks {breaks}")
 

@@ -22,6 +22,7 @@ import importlib.metadata
 import json
 import os
 import re
+import stat
 import sys
 import tempfile
 from collections import Counter
@@ -137,6 +138,9 @@ class TestResult:
     outcome: str
     message: str | None = None
     declared_by: str | None = None
+    #: False for a test no expectations file applies to (the differential
+    #: test), which --write-expectations leaves out.
+    declarable: bool = True
 
 
 def _is_worker(config: pytest.Config) -> bool:
@@ -362,21 +366,55 @@ def build_report(
 
 
 def write_atomically(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file in the same folder,
-    so that a reader sees the old file or the whole new one."""
+    """Write ``text`` to ``path`` so that a reader sees the old file or the new one.
+
+    A regular file (new, or the one a symbolic link points to, which stays a
+    link) is written through a temporary file in its folder and moved over
+    it; it keeps its permissions, and a new one gets those the umask allows.
+    Anything else that exists at ``path`` (a FIFO, ``/dev/stdout``) is
+    written to directly, since moving a file over it would replace it. An
+    OSError names ``path`` as given, not a temporary file.
+    """
+    target = Path(os.path.realpath(path))
+    try:
+        if target.exists() and not target.is_file():
+            with open(target, "w", encoding="utf-8") as file:
+                file.write(text)
+        else:
+            _replace(target, text)
+    except OSError as error:
+        if error.errno is None:
+            raise
+        raise OSError(error.errno, error.strerror, str(path)) from error
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _replace(target: Path, text: str) -> None:
+    if target.is_file():
+        mode = stat.S_IMODE(target.stat().st_mode)
+    else:
+        mode = 0o666 & ~_umask()
     with tempfile.NamedTemporaryFile(
         "w",
         encoding="utf-8",
-        dir=path.parent,
-        prefix=f".{path.name}.",
+        dir=target.parent,
+        prefix=f".{target.name}.",
         suffix=".tmp",
         delete=False,
     ) as file:
-        file.write(text)
+        temporary = file.name
     try:
-        os.replace(file.name, path)
+        with open(temporary, "w", encoding="utf-8") as file:
+            file.write(text)
+        os.chmod(temporary, mode)
+        os.replace(temporary, target)
     except OSError:
-        os.unlink(file.name)
+        os.unlink(temporary)
         raise
 
 
@@ -412,6 +450,8 @@ def expectations_text(
         "the implementation does instead.",
     ]
     for result in sorted(results, key=lambda result: result.key):
+        if not result.declarable:
+            continue
         if result.outcome == "failed" and result.clauses:
             failure = result.message or "(no failure message)"
             reason = (
@@ -442,6 +482,9 @@ def pytest_collection_modifyitems(
     for item in items:
         clauses = plugin.clauses_of(item)
         item.user_properties.extend(("clause", clause) for clause in sorted(clauses))
+        if not plugin.takes_expectations(item):
+            item.user_properties.append(("expectations", "not applied"))
+            continue
         key = plugin.test_key(item)
         # The plugin marks a test with the first difference that matches it.
         declared = next((d for d in differences if d.match(key, clauses)), None)
@@ -471,6 +514,7 @@ class Collector:
                 outcome,
                 message,
                 next((v for name, v in properties if name == "declared_by"), None),
+                ("expectations", "not applied") not in properties,
             )
         elif TEST_OUTCOMES.index(outcome) < TEST_OUTCOMES.index(result.outcome):
             result.outcome, result.message = outcome, message
@@ -512,7 +556,7 @@ def _write(session: pytest.Session, option: str, path: Path, text: str) -> None:
         write_atomically(path, text)
     except OSError as error:
         session.config.stash[WRITE_ERRORS].append(
-            f"{option}: cannot write {path}: {error}"
+            f"{option}: cannot write {path}: {error.strerror or error}"
         )
         session.exitstatus = pytest.ExitCode.INTERNAL_ERROR
 

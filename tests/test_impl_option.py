@@ -30,6 +30,17 @@ def test_an_unknown_name_is_one_usage_error_line_listing_the_choices(
     assert "reference, tf_keras, keras" in line
 
 
+def test_an_unknown_zoo_member_is_one_usage_error_line_listing_the_zoo(
+    pytester: pytest.Pytester,
+) -> None:
+    result = pytester.runpytest_subprocess("--impl=zoo.nope")
+
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    [line] = error_lines(result)
+    assert "--impl=zoo.nope is not an implementation of the fault zoo" in line
+    assert "zoo.zero_based_epoch" in line
+
+
 def test_a_class_outside_the_project_runs_the_installed_suite(
     pytester: pytest.Pytester, suite_module: str
 ) -> None:

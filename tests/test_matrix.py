@@ -133,6 +133,19 @@ def test_a_failing_run_keeps_pytests_exit_status(pytester) -> None:
     assert row(result.stdout.str(), "BEST-1")["failed"] == "1"
 
 
+def test_an_expectations_file_that_is_not_utf8_is_one_usage_error_line(
+    pytester: pytest.Pytester,
+) -> None:
+    (pytester.path / "binary.toml").write_bytes(b"\xff\xfe\x00 not text")
+
+    result = run_matrix(pytester, "--expectations=binary.toml")
+
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    lines = [line for line in result.outlines + result.errlines if line.strip()]
+    assert len(lines) == 1
+    assert "cannot read expectations binary.toml: not UTF-8 text" in lines[0]
+
+
 def test_without_spec_md_the_matrix_says_so_and_runs_nothing(
     tmp_path: Path, capsys
 ) -> None:

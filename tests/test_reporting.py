@@ -6,6 +6,8 @@ import importlib.metadata
 import json
 import os
 import re
+import stat
+import threading
 import tomllib
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -218,6 +220,52 @@ def test_the_report_is_replaced_atomically(
 
     assert target.read_text() == "old"
     assert [path.name for path in tmp_path.iterdir()] == ["report.json"]
+
+
+def test_writing_through_a_symbolic_link_keeps_the_link(tmp_path: Path) -> None:
+    real = tmp_path / "real.json"
+    real.write_text("old")
+    link = tmp_path / "link.json"
+    link.symlink_to(real)
+
+    reporting.write_atomically(link, "new")
+
+    assert link.is_symlink()
+    assert real.read_text() == "new"
+
+
+def test_a_fifo_is_written_to_not_replaced(tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    received = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_text()))
+    reader.start()
+
+    reporting.write_atomically(fifo, "through the pipe")
+    reader.join(timeout=10)
+
+    assert received == ["through the pipe"]
+    assert stat.S_ISFIFO(fifo.stat().st_mode)
+
+
+def test_a_new_file_gets_the_permissions_the_umask_allows(tmp_path: Path) -> None:
+    previous = os.umask(0o027)
+    try:
+        reporting.write_atomically(tmp_path / "report.json", "{}")
+    finally:
+        os.umask(previous)
+
+    assert stat.S_IMODE((tmp_path / "report.json").stat().st_mode) == 0o640
+
+
+def test_a_write_error_names_the_path_given(tmp_path: Path) -> None:
+    link = tmp_path / "report.json"
+    link.symlink_to(tmp_path / "missing" / "report.json")
+
+    with pytest.raises(FileNotFoundError) as error:
+        reporting.write_atomically(link, "{}")
+
+    assert error.value.filename == str(link)
 
 
 # -- JUnit XML, the terminal summary, the header ----------------------------------

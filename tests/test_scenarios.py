@@ -14,9 +14,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conformance import implementations, scenarios
+from conformance import differential, implementations, scenarios
 from conformance.expect import ConformanceFailure
 from conformance.plugin import DEFAULT_IMPL
+from conformance.scenarios import __main__ as scenarios_command
 
 SPEC = Path(__file__).parents[1] / "SPEC.md"
 ROOT = Path(__file__).parents[1]
@@ -254,6 +255,44 @@ def test_a_file_that_is_not_json_is_rejected_naming_it() -> None:
         scenarios.parse("{", "mine.json")
 
 
+def test_json_nested_too_deeply_is_rejected_naming_the_file() -> None:
+    with pytest.raises(
+        scenarios.ScenarioError, match="^deep.json: .*nested too deeply"
+    ):
+        scenarios.parse("[" * 100_000, "deep.json")
+
+
+NOT_UTF8 = b"\xff\xfe\x00 not text"
+DEEP = b"[" * 100_000
+
+UNREADABLE = {
+    "a file that is not UTF-8": ("binary.json", NOT_UTF8, "binary.json"),
+    "a folder holding one": ("binary.json", NOT_UTF8, "."),
+    "JSON nested too deeply": ("deep.json", DEEP, "deep.json"),
+}
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "given"),
+    UNREADABLE.values(),
+    ids=[f"{what} -> one usage error line" for what in UNREADABLE],
+)
+def test_an_unreadable_scenario_file_is_one_usage_error_line(
+    pytester: pytest.Pytester, name: str, content: bytes, given: str
+) -> None:
+    folder = pytester.mkdir("given")
+    (folder / name).write_bytes(content)
+
+    result = pytester.runpytest_subprocess(
+        "--impl=reference", f"--scenarios={Path('given', given)}"
+    )
+
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    lines = [line for line in result.outlines + result.errlines if line.strip()]
+    assert len(lines) == 1
+    assert f"{name}: not " in lines[0]
+
+
 def test_a_malformed_file_given_to_the_suite_is_one_usage_error_line(
     pytester: pytest.Pytester,
 ) -> None:
@@ -277,6 +316,30 @@ def test_a_given_scenario_with_a_shipped_id_is_refused(
 
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines([f"*{taken!r} is already used in the shipped*"])
+
+
+def test_an_empty_scenarios_folder_is_one_usage_error_line(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.mkdir("empty")
+
+    result = pytester.runpytest_subprocess("--impl=reference", "--scenarios=empty")
+
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    lines = [line for line in result.outlines + result.errlines if line.strip()]
+    assert len(lines) == 1
+    assert "--scenarios=empty: the folder" in lines[0]
+    assert "holds no scenario files" in lines[0]
+
+
+def test_a_scenario_file_given_twice_is_read_once(tmp_path: Path) -> None:
+    (tmp_path / "mine.json").write_text(json.dumps(VALID))
+
+    found = differential.given_scenarios(
+        ["mine.json", "./mine.json", str(tmp_path)], tmp_path
+    )
+
+    assert [scenario.id for scenario in found] == ["path-1-example"]
 
 
 # -- replaying -------------------------------------------------------------------------
@@ -347,6 +410,30 @@ def test_a_framework_error_compares_as_the_builtin_it_derives_from() -> None:
     assert scenarios.builtin_error_name(type("Own", (Exception,), {})()) == (
         "Exception"
     )
+
+
+# -- python -m conformance.scenarios ---------------------------------------------------
+
+
+@pytest.fixture
+def installed_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The command as in a non-editable install: no checkout around the package."""
+    monkeypatch.setattr(scenarios_command, "ROOT", tmp_path, raising=False)
+    monkeypatch.setattr(scenarios_command, "FOLDER", tmp_path / "fixtures/scenarios")
+
+
+@pytest.mark.usefixtures("installed_copy")
+def test_check_in_an_installed_copy_compares_the_installed_files() -> None:
+    assert scenarios_command.main(["--check"]) == 0
+
+
+@pytest.mark.usefixtures("installed_copy")
+def test_regenerate_outside_a_checkout_says_so_in_one_line(capsys) -> None:
+    code = scenarios_command.main(["--regenerate"])
+
+    assert code == 2
+    [line] = capsys.readouterr().err.splitlines()
+    assert "is not a source checkout" in line
 
 
 # -- the package -----------------------------------------------------------------------

@@ -52,12 +52,12 @@ def check_agreement(config: pytest.Config, case: Drawn, runs_folder: Path) -> No
     subject = config.stash[differential.SUBJECT]
     oracle = config.stash[differential.ORACLE]
     profile = config.stash[differential.plugin.PROFILE]
-    runs = {}
+    runs = []
     for implementation in (subject, oracle):
         folder = Path(tempfile.mkdtemp(dir=runs_folder))
         observed = scenarios.replay(implementation, case.scenario(), folder)
-        runs[implementation.name] = (observed, folder)
-    (seen_a, folder_a), (seen_b, folder_b) = runs.values()
+        runs.append((observed, folder))
+    (seen_a, folder_a), (seen_b, folder_b) = runs
     a = differential.outcome(seen_a, folder_a)
     b = differential.outcome(seen_b, folder_b)
     differences = differential.compare(a, b)
@@ -65,26 +65,32 @@ def check_agreement(config: pytest.Config, case: Drawn, runs_folder: Path) -> No
         return
 
     names = (subject.name, oracle.name)
-    written = differential.write_divergence(
-        config.stash[differential.OUT_FOLDER],
-        case,
-        subject=subject.name,
-        oracle=oracle.name,
-        profile=profile,
-        expected=scenarios.expected_of(seen_b, folder_b),
-        clauses=CLAUSES,
-        differences=differences,
-    )
     message = [f"{subject.name} and {oracle.name} diverge under profile {profile}"]
     for part in differences:
         message += differential.describe_difference(part, a, b, names)
     message += ["callback and lifecycle:", seen_a.trace.describe()]
-    message += [
-        f"written as a scenario (expected: what {oracle.name} did): "
-        f"{differential.relative(written)}",
-        f"replay it: pytest --impl={subject.name} --profile={profile} "
-        f"--scenarios={differential.relative(written)} -k {written.stem}",
-    ]
+    try:
+        written = differential.write_divergence(
+            config.stash[differential.OUT_FOLDER],
+            case,
+            subject=subject.name,
+            oracle=oracle.name,
+            profile=profile,
+            expected=scenarios.expected_of(seen_b, folder_b),
+            clauses=CLAUSES,
+            differences=differences,
+        )
+    except OSError as error:
+        # The divergence is the finding; a folder that cannot be written must
+        # not take its place.
+        message.append(f"not written as a scenario: {error}")
+    else:
+        message += [
+            f"written as a scenario (expected: what {oracle.name} did): "
+            f"{differential.relative(written)}",
+            f"replay it: pytest --impl={subject.name} --profile={profile} "
+            f"--scenarios={differential.relative(written)} -k {written.stem}",
+        ]
     source, note = reproduce.attempt(seen_a.trace.setup, seen_a.trace.lifecycle)
     if source is not None:
         message += [

@@ -234,9 +234,13 @@ def parse(text: str, source: str) -> list[Scenario]:
     """Read, validate and decode the text of a scenario file."""
     try:
         data = json.loads(text)
+        validate(data, source)
     except json.JSONDecodeError as error:
         raise ScenarioError(f"{source}: not valid JSON: {error}") from error
-    validate(data, source)
+    except RecursionError as error:
+        raise ScenarioError(
+            f"{source}: not a scenario file: its values are nested too deeply to read"
+        ) from error
     scenarios = [Scenario.from_json(item, source) for item in data["scenarios"]]
     for scenario in scenarios:
         _check_consistency(scenario)
@@ -273,6 +277,11 @@ def load_file(path: Path) -> list[Scenario]:
         text = path.read_text(encoding="utf-8")
     except OSError as error:
         raise ScenarioError(f"cannot read scenarios {path}: {error}") from error
+    except UnicodeDecodeError as error:
+        raise ScenarioError(
+            f"cannot read scenarios {path}: not UTF-8 text ({error.reason} at byte "
+            f"{error.start}); a scenario file is JSON, which is UTF-8"
+        ) from error
     return parse(text, str(path))
 
 
