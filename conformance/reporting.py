@@ -621,8 +621,16 @@ def pytest_terminal_summary(
         if not listed:
             continue
         write(f"{heading}: {len(listed)}", red=True)
+        if outcome == "unexpected_pass":
+            write(
+                "  each now conforms: take it out of the expectations file named, "
+                "and the run passes again"
+            )
         for result in listed[:LISTED_FAILURES]:
             clauses = ", ".join(result.clauses) or "no clause"
-            write(f"  [{clauses}] {result.key}")
+            where = ""
+            if outcome == "unexpected_pass" and result.declared_by:
+                where = f" (declared in {result.declared_by})"
+            write(f"  [{clauses}] {result.key}{where}")
         if len(listed) > LISTED_FAILURES:
             write(f"  ... and {len(listed) - LISTED_FAILURES} more")

@@ -403,6 +403,8 @@ def test_written_expectations_fail_the_fixed_implementation_on_unexpected_passes
 
     assert fixed.returncode == pytest.ExitCode.TESTS_FAILED
     assert "unexpected passes (declared differences that passed): 9" in fixed.output
+    assert "take it out of the expectations file named" in fixed.output
+    assert f"(declared in {written})" in fixed.output
     assert "new failures" not in fixed.output
     assert fixed.clause("PATH-1")["outcome"] == "failed"
     assert {t["outcome"] for t in fixed.clause("PATH-1")["tests"]} == {
