@@ -127,6 +127,13 @@ def _runs_suite(config: pytest.Config) -> bool:
     return False
 
 
+def is_conformance_run(config: pytest.Config) -> bool:
+    """True for a run that checks an implementation: ``--impl`` is given or
+    the suite is among the paths. Other runs in the same environment (a
+    project's own tests) get no header lines from this plugin."""
+    return config.getoption("impl") is not None or _runs_suite(config)
+
+
 def _is_xdist_controller(config: pytest.Config) -> bool:
     workers = getattr(config.option, "numprocesses", None)
     return bool(workers) and not hasattr(config, "workerinput")
@@ -200,6 +207,8 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
+    if not is_conformance_run(config):
+        return []
     name = _impl_name(config)
     implementation = config.stash.get(IMPLEMENTATION, None)
     if implementation is None:

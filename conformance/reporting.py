@@ -565,6 +565,8 @@ def _write(session: pytest.Session, option: str, path: Path, text: str) -> None:
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
+    if not plugin.is_conformance_run(config):
+        return []
     name = plugin._impl_name(config)
     implementation = config.stash.get(plugin.IMPLEMENTATION, None)
     installed = [

@@ -154,3 +154,16 @@ def test_the_report_header_names_the_implementation_and_profile(
             "conformance declared differences: *",
         ]
     )
+
+
+def test_a_run_of_other_tests_gets_no_conformance_header(
+    pytester: pytest.Pytester,
+) -> None:
+    # A project's own tests, run where this plugin is installed.
+    pytester.makepyfile(test_own="def test_own():\n    pass\n")
+
+    result = pytester.runpytest_subprocess()
+
+    assert result.ret == pytest.ExitCode.OK
+    assert not [line for line in result.outlines if line.startswith("conformance")]
+    assert not [line for line in result.outlines if "SPEC.md" in line]
