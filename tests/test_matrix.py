@@ -116,6 +116,12 @@ def test_clauses_without_a_test_are_listed_and_fail_the_run(pytester) -> None:
     result.stdout.fnmatch_lines(["tagged with clauses SPEC.md does not have: NOPE-1"])
 
 
+def test_a_run_selecting_nothing_keeps_pytests_exit_status(pytester) -> None:
+    result = run_matrix(pytester, "-k", "no_test_has_this_name")
+
+    assert result.ret == pytest.ExitCode.NO_TESTS_COLLECTED
+
+
 def test_a_failing_run_keeps_pytests_exit_status(pytester) -> None:
     pytester.makepyfile(
         test_failing="""
