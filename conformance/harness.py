@@ -250,6 +250,32 @@ class Trace:
         return "\n".join(parts)
 
 
+class CallbackExited(Exception):
+    """The callback called ``os._exit``, which would end the test process.
+
+    While the harness calls the callback, ``os._exit`` raises this instead, so
+    the call fails like any other the callback makes.
+    """
+
+
+def _refuse_exit(code: int) -> None:
+    raise CallbackExited(
+        f"the callback called os._exit({code!r}), which would end the test "
+        "process without a report; a callback must not exit the process"
+    )
+
+
+@contextlib.contextmanager
+def no_process_exit() -> Iterator[None]:
+    """While in the block, ``os._exit`` raises :class:`CallbackExited`."""
+    previous = os._exit
+    os._exit = _refuse_exit
+    try:
+        yield
+    finally:
+        os._exit = previous
+
+
 class _LogCollector(logging.Handler):
     def __init__(self) -> None:
         super().__init__(level=logging.WARNING)
@@ -266,6 +292,9 @@ def _observing(
 ) -> Iterator[tuple[io.StringIO, list, _LogCollector]]:
     """Capture stdout, warnings and WARNING log records, inside ``folder``.
 
+    ``os._exit`` raises :class:`CallbackExited` meanwhile (see
+    :func:`no_process_exit`).
+
     Printed text goes to ``out`` when given, so that it can gather several turns.
     """
     collector = _LogCollector()
@@ -279,7 +308,7 @@ def _observing(
             logger.setLevel(logging.WARNING)
     try:
         os.chdir(folder)
-        with warnings.catch_warnings(record=True) as caught:
+        with no_process_exit(), warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             with contextlib.redirect_stdout(out):
                 yield out, caught, collector

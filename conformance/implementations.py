@@ -33,7 +33,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from conformance.harness import ProbeModel, Recorder
+from conformance.harness import ProbeModel, Recorder, no_process_exit
 
 ENTRY_POINT_GROUP = "modelcheckpoint_conformance.implementations"
 
@@ -350,7 +350,8 @@ def check_protocol(implementation: Implementation) -> None:
     with tempfile.TemporaryDirectory() as scratch:
         os.chdir(scratch)
         try:
-            cls("checkpoint.h5")
+            with no_process_exit():
+                cls("checkpoint.h5")
         except Exception as error:
             raise ImplementationError(
                 f"--impl={implementation.name}: {cls.__qualname__}('checkpoint.h5') "
