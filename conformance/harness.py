@@ -413,7 +413,9 @@ class Session:
             for stage, step in steps:
                 try:
                     step()
-                except Exception as error:  # noqa: BLE001 - the error is the result
+                # A callback's sys.exit() is its error too; KeyboardInterrupt
+                # still stops the run, since it is most likely a real Ctrl-C.
+                except (Exception, SystemExit) as error:  # noqa: BLE001 - the result
                     self.error, self.error_at = error, stage
                     break
         messages = [str(w.message) for w in caught]

@@ -352,7 +352,16 @@ def check_protocol(implementation: Implementation) -> None:
         try:
             with no_process_exit():
                 cls("checkpoint.h5")
-        except Exception as error:
+        except KeyboardInterrupt:
+            # Stop as asked, but say where: pytest prints nothing for an
+            # interruption this early.
+            print(
+                f"--impl={implementation.name}: interrupted while constructing "
+                f"{cls.__qualname__}('checkpoint.h5') (KeyboardInterrupt)",
+                file=sys.stderr,
+            )
+            raise
+        except (Exception, SystemExit) as error:
             raise ImplementationError(
                 f"--impl={implementation.name}: {cls.__qualname__}('checkpoint.h5') "
                 f"raised {type(error).__name__}: {error}; the suite constructs "

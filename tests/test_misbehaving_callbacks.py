@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -60,3 +61,61 @@ def test_a_test_whose_xdist_worker_died_keeps_its_clause(tmp_path: Path) -> None
     assert "[STATE-1]" in done.output
     assert done.clause("STATE-1")["outcome"] == "failed"
     assert done.report["other_tests"] == []
+
+
+def test_sys_exit_in_a_hook_is_the_callbacks_error(scripted: Harness) -> None:
+    trace = scripted.run(fit(1), on_epoch_end=lambda callback, *args: sys.exit(3))
+
+    assert isinstance(trace.error, SystemExit)
+    assert trace.error_at == "epoch_end(0)"
+
+
+def test_sys_exit_in_a_hook_fails_the_test_of_its_clause(tmp_path: Path) -> None:
+    impl = callback_module(tmp_path, "exits", "raise SystemExit(3)")
+
+    done = run(tmp_path, impl, "-k", ONE_TEST)
+
+    assert done.returncode == pytest.ExitCode.TESTS_FAILED, done.output
+    assert "[STATE-1] the run does not conform" in done.output
+    assert "observed: SystemExit: 3 (at epoch_end(0)" in done.output
+    assert done.clause("STATE-1")["outcome"] == "failed"
+
+
+def constructor_raising(pytester: pytest.Pytester, error: str) -> str:
+    pytester.makepyfile(
+        raising=(
+            "from reference_impl import ModelCheckpoint\n\n\n"
+            "class Checkpoint(ModelCheckpoint):\n"
+            "    def __init__(self, *args, **kwargs):\n"
+            f"        raise {error}\n"
+        )
+    )
+    return "--impl=raising:Checkpoint"
+
+
+def printed_lines(result: pytest.RunResult) -> list[str]:
+    return [line for line in result.outlines + result.errlines if line.strip()]
+
+
+def test_sys_exit_in_the_constructor_at_load_is_one_usage_error_line(
+    pytester: pytest.Pytester,
+) -> None:
+    impl = constructor_raising(pytester, "SystemExit(3)")
+
+    result = pytester.runpytest_subprocess(impl)
+
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    [line] = printed_lines(result)
+    assert "Checkpoint('checkpoint.h5') raised SystemExit: 3" in line
+
+
+def test_keyboard_interrupt_in_the_constructor_at_load_stops_with_one_line(
+    pytester: pytest.Pytester,
+) -> None:
+    impl = constructor_raising(pytester, "KeyboardInterrupt")
+
+    result = pytester.runpytest_subprocess(impl)
+
+    assert result.ret == pytest.ExitCode.INTERRUPTED
+    [line] = printed_lines(result)
+    assert "interrupted while constructing Checkpoint('checkpoint.h5')" in line
