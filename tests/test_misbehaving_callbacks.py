@@ -6,6 +6,7 @@ import os
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 from report_runs import run
 
@@ -119,3 +120,21 @@ def test_keyboard_interrupt_in_the_constructor_at_load_stops_with_one_line(
     assert result.ret == pytest.ExitCode.INTERRUPTED
     [line] = printed_lines(result)
     assert "interrupted while constructing Checkpoint('checkpoint.h5')" in line
+
+
+def test_a_logged_array_changed_in_place_changes_no_other_reading(
+    scripted: Harness,
+) -> None:
+    # One array for every epoch, as fit(epoch_logs={...}) shares it.
+    lifecycle = fit(2, epoch_logs={"loss": np.array(0.5)})
+    seen: list[float] = []
+
+    def overwrite(callback: object, epoch: int, logs: dict) -> None:
+        seen.append(float(logs["loss"]))
+        logs["loss"][...] = 99.0
+
+    trace = scripted.run(lifecycle, on_epoch_end=overwrite)
+
+    assert seen == [0.5, 0.5]
+    ends = [event for event in trace.lifecycle if event.hook == "on_epoch_end"]
+    assert [float(event.logs["loss"]) for event in ends] == [0.5, 0.5]
