@@ -138,3 +138,41 @@ def test_a_logged_array_changed_in_place_changes_no_other_reading(
     assert seen == [0.5, 0.5]
     ends = [event for event in trace.lifecycle if event.hook == "on_epoch_end"]
     assert [float(event.logs["loss"]) for event in ends] == [0.5, 0.5]
+
+
+@pytest.fixture
+def elsewhere(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder outside the run's folder (which is ``tmp_path``)."""
+    return tmp_path_factory.mktemp("elsewhere")
+
+
+def test_a_relative_save_after_a_chdir_is_written_in_the_run_folder(
+    scripted: Harness, elsewhere: Path
+) -> None:
+    def move_and_save(callback: object, *args: object) -> None:
+        os.chdir(elsewhere)
+        callback.model.save("m.h5")
+
+    trace = scripted.run(fit(1), on_epoch_end=move_and_save)
+
+    assert trace.error is None
+    assert [save.path for save in trace.saves] == ["m.h5"]
+    assert trace.files == ["m.h5"]
+    assert list(elsewhere.iterdir()) == []
+
+
+@pytest.mark.parametrize("where", ["absolute", "relative"])
+def test_a_save_outside_the_run_folder_is_recorded_and_not_written(
+    scripted: Harness, elsewhere: Path, where: str
+) -> None:
+    relative = os.path.relpath(elsewhere / "m.h5", scripted.folder)
+    path = str(elsewhere / "m.h5") if where == "absolute" else relative
+
+    trace = scripted.run(
+        fit(1), on_epoch_end=lambda callback, *args: callback.model.save(path)
+    )
+
+    [save] = trace.saves
+    assert (save.path, save.written) == (path, False)
+    assert "[outside the run's folder]" in trace.summary()
+    assert list(elsewhere.iterdir()) == []
