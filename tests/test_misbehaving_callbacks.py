@@ -176,3 +176,38 @@ def test_a_save_outside_the_run_folder_is_recorded_and_not_written(
     assert (save.path, save.written) == (path, False)
     assert "[outside the run's folder]" in trace.summary()
     assert list(elsewhere.iterdir()) == []
+
+
+def test_a_hanging_callback_fails_its_test_at_the_timeout_naming_it(
+    tmp_path: Path,
+) -> None:
+    impl = callback_module(tmp_path, "hangs", "import time; time.sleep(60)")
+
+    done = run(tmp_path, impl, "-k", ONE_TEST, "--timeout=1")
+
+    assert done.returncode == pytest.ExitCode.TESTS_FAILED, done.output
+    assert "Failed: Timeout (>1.0s) from pytest-timeout." in done.output
+    assert f"[STATE-1] test_state.py::{ONE_TEST}" in done.output
+    assert done.clause("STATE-1")["outcome"] == "failed"
+
+
+@pytest.mark.parametrize(
+    ("given", "header"),
+    [((), "timeout: 600.0s"), (("--timeout=5",), "timeout: 5.0s")],
+    ids=["no --timeout -> 600 s", "--timeout=5 -> 5 s"],
+)
+def test_a_run_of_the_suite_has_a_timeout_unless_one_is_given(
+    pytester: pytest.Pytester, given: tuple[str, ...], header: str
+) -> None:
+    result = pytester.runpytest_subprocess("--impl=reference", "--co", *given)
+
+    assert header in result.outlines
+
+
+def test_a_run_of_other_tests_gets_no_timeout(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_mine="def test_mine():\n    pass\n")
+
+    result = pytester.runpytest_subprocess("test_mine.py")
+
+    result.assert_outcomes(passed=1)
+    assert not [line for line in result.outlines if line.startswith("timeout:")]
