@@ -27,10 +27,12 @@ import importlib
 import importlib.metadata
 import importlib.util
 import os
+import re
 import sys
 import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from conformance.harness import ProbeModel, Recorder, no_process_exit
@@ -329,12 +331,37 @@ def _zoo(name: str) -> Implementation:
 ESSENTIAL_HOOKS = ("set_model", "on_epoch_begin", "on_epoch_end", "on_train_batch_end")
 
 
+def _check_parts(implementation: Implementation, scratch: str) -> None:
+    """The implementation's own parts work: patterns compile, a model is made.
+
+    Otherwise every test would fail, blamed on the callback.
+    """
+    name = implementation.name
+    for pattern in implementation.ignored_warnings:
+        try:
+            re.compile(pattern)
+        except re.error as error:
+            raise ImplementationError(
+                f"--impl={name}: ignored_warnings holds {pattern!r}, which is not "
+                f"a regular expression: {error}"
+            ) from error
+    try:
+        implementation.make_model(Recorder(Path(scratch)))
+    except (Exception, SystemExit) as error:
+        raise ImplementationError(
+            f"--impl={name}: the implementation's make_model raised "
+            f"{type(error).__name__}: {error}; it must return the model to hand "
+            "to set_model, given the harness's Recorder"
+        ) from error
+
+
 def check_protocol(implementation: Implementation) -> None:
     """Fail early, in one line, when a class cannot be driven at all.
 
     It must have the essential hooks and be constructible as
     ``cls("checkpoint.h5")`` (in a scratch folder, since construction must
-    not write anything anyway).
+    not write anything anyway), and the implementation's own parts must work
+    (:func:`_check_parts`).
     """
     cls = implementation.callback
     missing = [
@@ -370,6 +397,7 @@ def check_protocol(implementation: Implementation) -> None:
             ) from error
         finally:
             os.chdir(previous)
+        _check_parts(implementation, scratch)
 
 
 def check_available(name: str) -> None:

@@ -211,3 +211,40 @@ def test_a_run_of_other_tests_gets_no_timeout(pytester: pytest.Pytester) -> None
 
     result.assert_outcomes(passed=1)
     assert not [line for line in result.outlines if line.startswith("timeout:")]
+
+
+BROKEN_PARTS = {
+    "a make_model that raises": (
+        "make_model=broken_model",
+        "the implementation's make_model raised RuntimeError: no framework model",
+    ),
+    "an ignored warning that is not a pattern": (
+        "ignored_warnings=('(unclosed',)",
+        "ignored_warnings holds '(unclosed', which is not a regular expression",
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("part", "fragment"),
+    BROKEN_PARTS.values(),
+    ids=[f"{what} -> usage error" for what in BROKEN_PARTS],
+)
+def test_a_broken_part_of_an_implementation_is_one_usage_error_line(
+    pytester: pytest.Pytester, part: str, fragment: str
+) -> None:
+    pytester.makepyfile(
+        mine=(
+            "from conformance.implementations import Implementation\n"
+            "from reference_impl import ModelCheckpoint\n\n\n"
+            "def broken_model(recorder):\n"
+            "    raise RuntimeError('no framework model')\n\n\n"
+            f"IMPLEMENTATION = Implementation('mine', ModelCheckpoint, {part})\n"
+        )
+    )
+
+    result = pytester.runpytest_subprocess("--impl=mine:IMPLEMENTATION")
+
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    [line] = printed_lines(result)
+    assert f"--impl=mine:IMPLEMENTATION: {fragment}" in line
