@@ -27,13 +27,15 @@ import importlib
 import importlib.metadata
 import importlib.util
 import os
+import re
 import sys
 import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-from conformance.harness import ProbeModel, Recorder
+from conformance.harness import ProbeModel, Recorder, no_process_exit
 from conformance.lifecycle import ALL_HOOKS
 
 ENTRY_POINT_GROUP = "modelcheckpoint_conformance.implementations"
@@ -344,12 +346,37 @@ def _zoo(name: str) -> Implementation:
 PROTOCOL_HOOKS = ("set_model", "set_params", *sorted(ALL_HOOKS))
 
 
+def _check_parts(implementation: Implementation, scratch: str) -> None:
+    """The implementation's own parts work: patterns compile, a model is made.
+
+    Otherwise every test would fail, blamed on the callback.
+    """
+    name = implementation.name
+    for pattern in implementation.ignored_warnings:
+        try:
+            re.compile(pattern)
+        except re.error as error:
+            raise ImplementationError(
+                f"--impl={name}: ignored_warnings holds {pattern!r}, which is not "
+                f"a regular expression: {error}"
+            ) from error
+    try:
+        implementation.make_model(Recorder(Path(scratch)))
+    except (Exception, SystemExit) as error:
+        raise ImplementationError(
+            f"--impl={name}: the implementation's make_model raised "
+            f"{type(error).__name__}: {error}; it must return the model to hand "
+            "to set_model, given the harness's Recorder"
+        ) from error
+
+
 def check_protocol(implementation: Implementation) -> None:
     """Fail early, in one line, when a class cannot be driven at all.
 
     It must have every hook of the protocol and be constructible as
     ``cls("checkpoint.h5")`` (in a scratch folder, since construction must
-    not write anything anyway).
+    not write anything anyway), and the implementation's own parts must work
+    (:func:`_check_parts`).
     """
     cls = implementation.callback
     missing = [
@@ -366,8 +393,18 @@ def check_protocol(implementation: Implementation) -> None:
     with tempfile.TemporaryDirectory() as scratch:
         os.chdir(scratch)
         try:
-            cls("checkpoint.h5")
-        except Exception as error:
+            with no_process_exit():
+                cls("checkpoint.h5")
+        except KeyboardInterrupt:
+            # Stop as asked, but say where: pytest prints nothing for an
+            # interruption this early.
+            print(
+                f"--impl={implementation.name}: interrupted while constructing "
+                f"{cls.__qualname__}('checkpoint.h5') (KeyboardInterrupt)",
+                file=sys.stderr,
+            )
+            raise
+        except (Exception, SystemExit) as error:
             raise ImplementationError(
                 f"--impl={implementation.name}: {cls.__qualname__}('checkpoint.h5') "
                 f"raised {type(error).__name__}: {error}; the suite constructs "
@@ -376,6 +413,7 @@ def check_protocol(implementation: Implementation) -> None:
             ) from error
         finally:
             os.chdir(previous)
+        _check_parts(implementation, scratch)
 
 
 def check_available(name: str) -> None:

@@ -11,7 +11,9 @@ whatever folder pytest was started in.
 
 It also registers two Hypothesis settings profiles, chosen with Hypothesis' own
 ``--hypothesis-profile`` option: ``quick`` (the default, sized for CI) and
-``thorough``.
+``thorough``; and, for a run of the suite, gives pytest-timeout's
+``--timeout`` a default (:data:`DEFAULT_TIMEOUT`), so that a hanging callback
+fails its test.
 """
 
 from __future__ import annotations
@@ -69,6 +71,13 @@ hypothesis.settings.register_profile(
     print_blob=True,
 )
 DEFAULT_HYPOTHESIS_PROFILE = "quick"
+
+#: Seconds a test of the suite may take (pytest-timeout's ``--timeout``) unless
+#: the user sets a timeout: far above any test's need (a test that trains
+#: under a distribution strategy bounds its worker processes at
+#: ``conformance.distributed.TIMEOUT``, 150 s), so that only a hanging callback
+#: reaches it.
+DEFAULT_TIMEOUT = 600.0
 
 
 # -- options and configuration ------------------------------------------------
@@ -134,6 +143,17 @@ def is_conformance_run(config: pytest.Config) -> bool:
     return config.getoption("impl") is not None or _runs_suite(config)
 
 
+def _timeout_given(config: pytest.Config) -> bool:
+    """True when the user set pytest-timeout's timeout, or disabled the plugin."""
+    if not config.pluginmanager.hasplugin("timeout"):
+        return True
+    return (
+        config.getoption("timeout", None) is not None
+        or "PYTEST_TIMEOUT" in os.environ
+        or bool(config.getini("timeout"))
+    )
+
+
 def _is_xdist_controller(config: pytest.Config) -> bool:
     workers = getattr(config.option, "numprocesses", None)
     return bool(workers) and not hasattr(config, "workerinput")
@@ -168,12 +188,14 @@ def pytest_configure(config: pytest.Config) -> None:
         config.args_source != pytest.Config.ArgsSource.ARGS
     ):
         config.args = [str(SUITE)]
-    if not config.getoption("hypothesis_profile", None) and (
-        config.getoption("impl") is not None or _runs_suite(config)
-    ):
+    suite_run = config.getoption("impl") is not None or _runs_suite(config)
+    if not config.getoption("hypothesis_profile", None) and suite_run:
         # Only for runs that ask for an implementation or run this suite: a
         # user's own Hypothesis tests in the same environment keep theirs.
         hypothesis.settings.load_profile(DEFAULT_HYPOTHESIS_PROFILE)
+    if suite_run and not _timeout_given(config):
+        # Set before pytest-timeout's own pytest_configure reads it.
+        config.option.timeout = DEFAULT_TIMEOUT
 
     name = _impl_name(config)
     try:

@@ -497,8 +497,17 @@ class Collector:
 
     def __init__(self, config: pytest.Config) -> None:
         self.config = config
+        #: Each test's properties, from the first report that carried them.
+        self.properties: dict[str, list[tuple[str, str]]] = {}
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        properties = [(str(k), str(v)) for k, v in report.user_properties]
+        if properties:
+            self.properties.setdefault(report.nodeid, properties)
+        else:
+            # The report pytest-xdist makes for a test whose worker died has
+            # none; the test's setup report, sent before the crash, had them.
+            properties = self.properties.get(report.nodeid, [])
         contribution = _outcome_of(report)
         if contribution is None:
             return
@@ -507,7 +516,6 @@ class Collector:
         key = key_of(report.nodeid)
         result = results.get(key)
         if result is None:
-            properties = [(str(k), str(v)) for k, v in report.user_properties]
             results[key] = TestResult(
                 key,
                 tuple(value for name, value in properties if name == "clause"),

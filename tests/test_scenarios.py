@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import json
 import math
 import re
@@ -232,6 +233,42 @@ MALFORMED = {
         lambda s: s.update(clauses=["BEST-2/keras3"]),
         "profiles=['keras2'] but its clauses",
     ),
+    "a prepared file at an absolute path": (
+        lambda s: s.update(prepare={"files": {"/tmp/elsewhere.h5": ""}}),
+        "at scenarios/0/prepare/files: '/tmp/elsewhere.h5' is not a relative path",
+    ),
+    "a prepared folder above the run's folder": (
+        lambda s: s.update(prepare={"folders": ["ckpt/../../up"]}),
+        "'ckpt/../../up' is not a relative path inside the run's folder",
+    ),
+    "a prepared file that another prepared path is inside": (
+        lambda s: s.update(prepare={"files": {"a": "", "a/b": ""}}),
+        "scenario 'path-1-example': prepare makes 'a' a file and 'a/b' a path",
+    ),
+    "a prepared path that is a file and a folder": (
+        lambda s: s.update(prepare={"files": {"a": ""}, "folders": ["a"]}),
+        "prepare makes 'a' both a file and a folder",
+    ),
+    "a failing model raising an exception that does not exist": (
+        lambda s: s.update(model={"fails_after": 0, "error": "FooError"}),
+        "at scenarios/0/model/error: 'FooError' is not one of ['OSError'",
+    ),
+    "a failing model raising BaseException": (
+        lambda s: s.update(model={"fails_after": 0, "error": "BaseException"}),
+        "at scenarios/0/model/error: 'BaseException' is not one of",
+    ),
+    "an expected error type that does not exist": (
+        lambda s: s["expected"].update(
+            error={"at": 1, "types": ["FooError"], "mentions": []}
+        ),
+        "error type 'FooError' is not one of Python's built-in exception classes",
+    ),
+    "an expected error at set_params with no params": (
+        lambda s: s["expected"].update(
+            error={"at": "set_params", "types": ["ValueError"], "mentions": []}
+        ),
+        "at='set_params' names a step the scenario does not take",
+    ),
 }
 
 
@@ -248,6 +285,19 @@ def test_a_malformed_scenario_is_rejected_naming_the_file_and_the_place(
 
     assert str(raised.value).startswith("mine.json: ")
     assert fragment in str(raised.value)
+
+
+def test_every_error_a_failing_model_may_raise_is_a_builtin_exception() -> None:
+    schema = json.loads(
+        resources.files("conformance.fixtures")
+        .joinpath("scenario.schema.json")
+        .read_text(encoding="utf-8")
+    )
+
+    names = schema["$defs"]["save_error"]["enum"]
+
+    kinds = [getattr(builtins, name, None) for name in names]
+    assert all(isinstance(kind, type) and issubclass(kind, Exception) for kind in kinds)
 
 
 def test_a_file_that_is_not_json_is_rejected_naming_it() -> None:
