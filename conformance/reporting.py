@@ -233,6 +233,15 @@ def loaded_as(name: str) -> str:
     return "entry point"
 
 
+#: The package of a built-in implementation whose name is not its package's:
+#: Keras 3 on another backend is the keras package all the same.
+BUILTIN_PACKAGES = {
+    "reference": "reference_impl",
+    "keras_jax": "keras",
+    "keras_torch": "keras",
+}
+
+
 def implementation_version(
     name: str, implementation: implementations.Implementation | None
 ) -> str | None:
@@ -244,8 +253,7 @@ def implementation_version(
     """
     kind = loaded_as(name)
     if kind == "builtin":
-        module = name if name != "reference" else "reference_impl"
-        return version_of_module(module)
+        return version_of_module(BUILTIN_PACKAGES.get(name, name))
     if kind == "zoo":
         return suite_version()
     if kind == "entry point":

@@ -415,3 +415,9 @@ def test_written_expectations_fail_the_fixed_implementation_on_unexpected_passes
 @given(st.text())
 def test_any_text_survives_as_a_toml_string(text: str) -> None:
     assert tomllib.loads(f"x = {reporting.toml_string(text)}")["x"] == text
+
+
+@pytest.mark.parametrize("name", ["keras_jax", "keras_torch"])
+def test_keras_on_another_backend_has_the_version_of_keras(name: str) -> None:
+    # Read from package metadata: nothing is imported, the backend need not be.
+    assert reporting.implementation_version(name, None) == installed("keras")
