@@ -2,8 +2,9 @@
 
 ``--impl`` takes one of four forms:
 
-- a built-in name: ``reference``, ``tf_keras`` (the Keras 2 line) or
-  ``keras`` (Keras 3 with the TensorFlow backend);
+- a built-in name: ``reference``, ``tf_keras`` (the Keras 2 line),
+  ``keras`` (Keras 3 with the TensorFlow backend), ``keras_jax`` or
+  ``keras_torch`` (Keras 3 with the JAX or the PyTorch backend);
 - a name registered by another package in the entry-point group
   :data:`ENTRY_POINT_GROUP`; the entry point loads either a callback class or
   an :class:`Implementation`;
@@ -14,7 +15,8 @@
 
 Built-in framework implementations get a real tiny model of their framework
 whose save methods are recorded; every other class gets a
-:class:`~conformance.harness.ProbeModel`.
+:class:`~conformance.harness.ProbeModel`. They also name their
+:class:`Framework`, with which the fit-level tests train real models.
 """
 
 from __future__ import annotations
@@ -46,6 +48,28 @@ class ImplementationError(Exception):
 
 
 @dataclass(frozen=True)
+class Framework:
+    """The Keras a callback belongs to, for the tests that train a real model.
+
+    ``keras`` is the namespace models, layers, callbacks and loaders come from
+    (the ``tf_keras`` or the ``keras`` module); ``backend`` names what computes
+    (``tensorflow``, ``jax`` or ``torch``). Only an implementation that has
+    one runs the fit-level tests (``pytest -m fit``).
+    """
+
+    name: str
+    keras: Any
+    backend: str = "tensorflow"
+    #: Whether ``compile(steps_per_execution=N)`` takes an N above 1, so that
+    #: the loop reports batch indices that jump (Keras 3's PyTorch backend
+    #: refuses it with ValueError).
+    several_steps_per_execution: bool = True
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.backend} backend)"
+
+
+@dataclass(frozen=True)
 class Implementation:
     """A ModelCheckpoint implementation, ready to be driven by the harness.
 
@@ -64,6 +88,9 @@ class Implementation:
     #: Callback classes for other profiles, for an implementation that has
     #: one per profile (the reference does).
     variants: Mapping[str, type] = field(default_factory=dict)
+    #: The real Keras the callback belongs to; None for a callback that the
+    #: suite only drives by hand.
+    framework: Framework | None = None
 
     def __post_init__(self) -> None:
         if self.profile not in PROFILES:
@@ -142,29 +169,36 @@ def _tf_keras() -> Implementation:
             "tf_keras": _version("tf-keras"),
             "tensorflow": _version("tensorflow"),
         },
+        framework=Framework("tf_keras", tf_keras),
     )
 
 
-def _keras() -> Implementation:
-    _quiet_tensorflow()
-    os.environ["KERAS_BACKEND"] = "tensorflow"
+def _keras(name: str, backend: str) -> Implementation:
+    if backend == "tensorflow":
+        _quiet_tensorflow()
+    # Keras reads the variable once, at its first import.
+    os.environ["KERAS_BACKEND"] = backend
     import keras
 
-    if keras.backend.backend() != "tensorflow":
+    if keras.backend.backend() != backend:
         raise ImplementationError(
             f"keras is already using the {keras.backend.backend()!r} backend; "
-            "the built-in 'keras' implementation needs KERAS_BACKEND=tensorflow"
+            f"the built-in {name!r} implementation needs KERAS_BACKEND={backend}, "
+            "set before keras is first imported (run it in a process of its own)"
         )
     keras.config.enable_interactive_logging()
     model = functools.cache(lambda: _tiny_model(keras))
     return Implementation(
-        "keras",
+        name,
         keras.callbacks.ModelCheckpoint,
         lambda recorder: _recording(model(), recorder),
         profile="keras3",
-        origin="built-in, a real Keras 3 model, TensorFlow backend",
-        versions={"keras": _version("keras"), "tensorflow": _version("tensorflow")},
+        origin=f"built-in, a real Keras 3 model, {backend} backend",
+        versions={"keras": _version("keras"), backend: _version(backend)},
         ignored_warnings=(r"__array__ implementation doesn't accept a copy keyword",),
+        framework=Framework(
+            "keras", keras, backend, several_steps_per_execution=backend != "torch"
+        ),
     )
 
 
@@ -187,9 +221,22 @@ BUILTIN: dict[str, Builtin] = {
         "keras2",
     ),
     "keras": Builtin(
-        _keras,
+        functools.partial(_keras, "keras", "tensorflow"),
         ("tensorflow", "keras"),
         "pip install 'modelcheckpoint-conformance[keras]'",
+        "keras3",
+    ),
+    "keras_jax": Builtin(
+        functools.partial(_keras, "keras_jax", "jax"),
+        ("jax", "keras", "h5py"),
+        "pip install 'modelcheckpoint-conformance[keras-jax]'",
+        "keras3",
+    ),
+    "keras_torch": Builtin(
+        functools.partial(_keras, "keras_torch", "torch"),
+        ("torch", "keras", "h5py"),
+        "pip install 'modelcheckpoint-conformance[keras-torch]' "
+        "(pinned to a CPU build of torch)",
         "keras3",
     ),
 }

@@ -158,6 +158,14 @@ def predict(batches: int = 1) -> Lifecycle:
     return tuple(events)
 
 
+def _same_logs(a: Any, b: Any) -> bool:
+    """Equal logs; logs holding arrays, which compare element-wise, by repr."""
+    try:
+        return bool(a == b)
+    except ValueError:
+        return repr(a) == repr(b)
+
+
 def describe(lifecycle: Iterable[Event]) -> str:
     """Render a lifecycle compactly: one line per epoch, batches folded.
 
@@ -186,7 +194,8 @@ def describe(lifecycle: Iterable[Event]) -> str:
             # of ``steps_per_execution`` (batches 2, 5, 8).
             previous = run[-1] if run else None
             if previous and (
-                (previous.hook, previous.logs) != (event.hook, event.logs)
+                previous.hook != event.hook
+                or not _same_logs(previous.logs, event.logs)
                 or event.index != previous.index + 1
             ):
                 flush_run()

@@ -26,7 +26,7 @@ from pathlib import Path
 import hypothesis
 import pytest
 
-from conformance import expectations, implementations
+from conformance import expectations, implementations, reproduction_section
 from conformance.harness import Harness
 
 IMPLEMENTATION = pytest.StashKey[implementations.Implementation]()
@@ -35,8 +35,9 @@ DIFFERENCES = pytest.StashKey[list[expectations.Difference]]()
 MATCHED = pytest.StashKey[set[tuple[expectations.Difference, str]]]()
 
 #: Per-clause results of a run: --conformance-report, --write-expectations, the
-#: terminal summary and the clause properties of --junitxml.
-pytest_plugins = ["conformance.reporting"]
+#: terminal summary and the clause properties of --junitxml; differential runs
+#: (--oracle) and scenario files of one's own (--scenarios).
+pytest_plugins = ["conformance.reporting", "conformance.differential"]
 
 SUITE = Path(__file__).parent / "suite"
 DEFAULT_IMPL = "reference"
@@ -78,7 +79,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=None,
         metavar="NAME",
         help=(
-            "implementation under test: reference (default), tf_keras, keras, "
+            "implementation under test: reference (default), tf_keras, keras "
+            "(TensorFlow backend), keras_jax, keras_torch, "
             "a name registered under the entry-point group "
             f"{implementations.ENTRY_POINT_GROUP}, or package.module:ClassName"
         ),
@@ -108,8 +110,8 @@ def _impl_name(config: pytest.Config) -> str:
     name = config.getoption("impl")
     if name is not None and not name.strip():
         raise pytest.UsageError(
-            "--impl is empty; give reference, tf_keras, keras, a registered "
-            "name or package.module:ClassName"
+            "--impl is empty; give reference, tf_keras, keras, keras_jax, "
+            "keras_torch, a registered name or package.module:ClassName"
         )
     return name or DEFAULT_IMPL
 
@@ -136,6 +138,23 @@ def pytest_configure(config: pytest.Config) -> None:
         "an id with a profile suffix (clause('BEST-2/keras3')) applies only under "
         "that profile",
     )
+    config.addinivalue_line(
+        "markers",
+        "profiles(*names): the only profiles a test applies to, for a test whose "
+        "clauses hold in both profiles but whose expected outcome does not",
+    )
+    config.addinivalue_line(
+        "markers",
+        "fit: trains a real model of the implementation's framework (model.fit, "
+        "evaluate, predict, checkpoint files loaded back); runs only for an "
+        "implementation with a framework, and `-m 'not fit'` leaves it out",
+    )
+    config.addinivalue_line(
+        "markers",
+        "distributed: trains under a tf.distribute strategy in worker "
+        "subprocesses (also marked fit); `-m 'not distributed'` leaves it out",
+    )
+    config.pluginmanager.register(reproduction_section, "conformance-reproduction")
     if config.getoption("impl") is not None and (
         config.args_source != pytest.Config.ArgsSource.ARGS
     ):
@@ -215,11 +234,15 @@ def profiles_of(item: pytest.Item) -> frozenset[str]:
 
     A clause id ``AREA-N/profile`` names the variant of a clause that one
     profile has; a test tagged only with such ids applies to those profiles.
+    A ``profiles`` marker narrows that further.
     """
     suffixes = {clause.partition("/")[2] for clause in clauses_of(item)}
-    if "" in suffixes:
-        return frozenset()
-    return frozenset(suffixes)
+    by_clauses = frozenset() if "" in suffixes else frozenset(suffixes)
+    marked = [frozenset(mark.args) for mark in item.iter_markers("profiles")]
+    if not marked:
+        return by_clauses
+    narrowed = frozenset.intersection(*marked)
+    return narrowed & by_clauses if by_clauses else narrowed
 
 
 def test_key(item: pytest.Item) -> str:
@@ -325,6 +348,27 @@ def implementation(request: pytest.FixtureRequest) -> implementations.Implementa
         implementation = implementations.load(_impl_name(config))
         config.stash[IMPLEMENTATION] = implementation.for_profile(config.stash[PROFILE])
     return config.stash[IMPLEMENTATION]
+
+
+@pytest.fixture(scope="session")
+def framework(
+    implementation: implementations.Implementation,
+) -> implementations.Framework:
+    """The real Keras of the implementation; a test that trains needs one.
+
+    A callback that comes without a framework (the reference, a class named by
+    its import path, the zoo) is checked by hand-driven hooks only: there is no
+    training loop of its own to put it in, and putting it in some Keras's loop
+    would test that Keras as much as the callback.
+    """
+    if implementation.framework is None:
+        pytest.skip(
+            f"{implementation.name} names no framework to train with: the "
+            "fit-level tests apply to implementations that are a real Keras "
+            "(tf_keras, keras, keras_jax, keras_torch, or an Implementation "
+            "given a framework)"
+        )
+    return implementation.framework
 
 
 @pytest.fixture(scope="session")

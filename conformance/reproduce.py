@@ -115,7 +115,7 @@ def _short_repr(value: Any) -> str:
 
 def _fit_call(events: Sequence[Event], writer: _Writer) -> tuple[str, int] | None:
     """``fit(...)`` for the longest prefix of ``events`` that one call makes."""
-    if not events or events[0] != Event("on_train_begin", logs={}):
+    if not events or not _same_events(events[:1], (Event("on_train_begin", logs={}),)):
         return None
     end = next(
         (at for at, event in enumerate(events) if event.hook == "on_train_end"),
@@ -139,13 +139,13 @@ def _fit_call(events: Sequence[Event], writer: _Writer) -> tuple[str, int] | Non
         "validation": any(event.hook == "on_test_begin" for event in body),
     }
     logs = arguments["epoch_logs"]
-    if all(type(item) is dict and item == logs[0] for item in logs):
+    if all(type(item) is dict and _same_events_logs(item, logs[0]) for item in logs):
         arguments["epoch_logs"] = logs[0]
     try:
         rebuilt = fit(**arguments)
     except (TypeError, ValueError):
         return None
-    if rebuilt != tuple(events[: end + 1]):
+    if not _same_events(rebuilt, events[: end + 1]):
         return None
     defaults = {
         "batches": 0,
@@ -163,6 +163,22 @@ def _fit_call(events: Sequence[Event], writer: _Writer) -> tuple[str, int] | Non
     return f"fit({', '.join(parts)})", end + 1
 
 
+def _same_events_logs(a: Any, b: Any) -> bool:
+    """Equal logs; logs holding arrays, which compare element-wise, by repr."""
+    try:
+        return bool(a == b)
+    except ValueError:
+        return repr(a) == repr(b)
+
+
+def _same_events(a: Sequence[Event], b: Sequence[Event]) -> bool:
+    """Equal events; logs holding arrays, which compare element-wise, by repr."""
+    try:
+        return tuple(a) == tuple(b)
+    except ValueError:
+        return repr(tuple(a)) == repr(tuple(b))
+
+
 def _same(value: Any, default: Any) -> bool:
     return type(value) is type(default) and repr(value) == repr(default)
 
@@ -177,7 +193,7 @@ def _phase_call(events: Sequence[Event]) -> tuple[str, int] | None:
                 break
             batch_ends += event.hook.endswith("_end")
         made = build(batch_ends)
-        if tuple(events[: len(made)]) == made:
+        if _same_events(events[: len(made)], made):
             call = f"{name}({batch_ends})" if batch_ends != 1 else f"{name}()"
             return call, len(made)
     return None

@@ -44,4 +44,6 @@ def test_a_registered_name_is_listed_among_the_choices(
     result = pytester.runpytest_subprocess("--impl=nope")
 
     assert result.ret == pytest.ExitCode.USAGE_ERROR
-    result.stderr.fnmatch_lines(["*choose one of reference, tf_keras, keras, mine,*"])
+    result.stderr.fnmatch_lines(
+        ["*choose one of reference, tf_keras, keras, keras_jax, keras_torch, mine,*"]
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from conformance.lifecycle import NO_LOGS, Event, describe, evaluate, fit, predict
@@ -120,3 +121,15 @@ def test_describe_starts_a_new_range_when_the_batch_logs_change() -> None:
     )
 
     assert describe(lifecycle) == "train_batch 0..1 loss=1.0  train_batch 2 loss=0.5"
+
+
+def test_describe_shows_batch_logs_that_hold_arrays() -> None:
+    lifecycle = (
+        Event("on_train_batch_end", 0, {"loss": np.array([1.0, 2.0])}, 0),
+        Event("on_train_batch_end", 1, {"loss": np.array([1.0, 2.0])}, 0),
+        Event("on_train_batch_end", 2, {"loss": np.array([0.5, 2.0])}, 0),
+    )
+
+    assert describe(lifecycle) == (
+        "train_batch 0..1 loss=array([1., 2.])  train_batch 2 loss=array([0.5, 2. ])"
+    )

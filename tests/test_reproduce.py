@@ -16,7 +16,7 @@ from conformance.expect import REPRODUCTION_HEADER, ConformanceFailure, expect
 from conformance.harness import Harness, Trace
 from conformance.lifecycle import NO_LOGS, Event, evaluate, fit, predict
 from conformance.reproduce import attempt, lifecycle_source, snippet
-from conformance.suite.conftest import SECTION
+from conformance.reproduction_section import SECTION
 
 HEADER = REPRODUCTION_HEADER
 
@@ -96,6 +96,12 @@ LIFECYCLES = {
     ),
     "steps_per_execution": fit(2, [1, 3], initial_epoch=4, batch_logs={"loss": 1}),
     "two fits, evaluate, predict": fit(1) + evaluate(2) + fit(1, 1) + predict(),
+    "a fit whose logs hold arrays": fit(
+        2, 1, epoch_logs=[{"val_loss": np.array([0.1, 0.2])}, {"val_loss": 0.5}]
+    ),
+    "a fit whose batch logs hold an array": fit(
+        1, 2, batch_logs={"val_loss": np.array([0.1, 0.2])}
+    ),
     "hand-made events": (
         Event("on_train_begin", logs=None),
         Event("on_epoch_end", 0, {"val_loss": np.float32(0.5)}, 0),

@@ -1,5 +1,9 @@
 """Failure reports of the suite: the reproduction code in a section of its own.
 
+A plugin the conformance plugin registers at configure time (a conftest.py in
+the suite's folder would be imported twice when a source checkout and an
+installed copy of the suite meet in one run).
+
 pytest prefixes every line of a failure message with ``E``, which no one can
 paste into Python. A conformance failure's reproduction therefore moves out of
 the message into a report section named ``reproduction``, printed under the
