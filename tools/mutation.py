@@ -5,14 +5,17 @@ pyproject.toml) once per profile of SPEC.md, each in a fresh copy of the
 project under ``build/mutation/<profile>/``: the suite checks one profile per
 pytest session, and mutmut keeps one set of results per folder. The keras3
 pass also exercises ``callback.py``, whose code ``Keras3ModelCheckpoint``
-inherits, so a mutant counts as killed when either profile's tests kill it.
+inherits, so a mutant counts as killed when either profile's tests kill it,
+and the second pass only runs the mutants that the first one left alive.
 
 ``python tools/mutation.py report`` reads the results of the last run again.
 Both print the score and the kills per clause area, the area being that of the
 clause ids the reference names beside the mutated line (or, failing that, on
 the nearest line above it in the same function). Every mutant not killed must
-be listed in ``reference_impl/equivalent_mutants.toml`` with why it is
-equivalent; the command fails when one is not, or when an entry is stale.
+be listed in ``reference_impl/equivalent_mutants.toml``, either as equivalent
+(no observable behaviour differs) or as unspecified (it changes only what
+SPEC.md leaves open), with why; the command fails when one is not, or when an
+entry is stale.
 """
 
 from __future__ import annotations
@@ -77,11 +80,16 @@ def prepare(profile: str) -> Path:
     return folder
 
 
-def run_profile(profile: str, *, max_children: int) -> float:
-    """Run mutmut for one profile; returns the seconds it took."""
+def run_profile(
+    profile: str, *, max_children: int, only: list[str] | None = None
+) -> float:
+    """Run mutmut for one profile, on the mutants named in ``only`` if given.
+
+    Returns the seconds it took.
+    """
     folder = prepare(profile)
     env = dict(os.environ, PYTEST_ADDOPTS=f"--profile={profile}")
-    command = ["mutmut", "run", "--max-children", str(max_children)]
+    command = ["mutmut", "run", "--max-children", str(max_children), *(only or [])]
     start = time.monotonic()
     with open(folder / "mutmut.log", "w") as log:
         done = subprocess.run(command, cwd=folder, env=env, stdout=log, stderr=log)
@@ -202,9 +210,18 @@ def mutants(profiles: tuple[str, ...]) -> list[Mutant]:
 # -- equivalents and report ---------------------------------------------------------
 
 
+KINDS = ("equivalent", "unspecified")
+
+
 def equivalents() -> dict[str, dict[str, str]]:
-    """The listed equivalent mutants by name."""
+    """The listed mutants by name, each of a kind in ``KINDS``."""
     entries = tomllib.loads(EQUIVALENTS.read_text()).get("mutant", [])
+    for entry in entries:
+        if entry.get("kind") not in KINDS or not entry.get("why"):
+            sys.exit(
+                f"{EQUIVALENTS.name}: entry {entry.get('name')!r} needs kind= one "
+                f"of {', '.join(KINDS)} and a why= sentence"
+            )
     return {entry["name"]: entry for entry in entries}
 
 
@@ -231,15 +248,28 @@ def report(found: list[Mutant]) -> int:
 
     killed = Counter(m.area for m in found if m.outcome == "killed")
     total = Counter(m.area for m in found)
-    equivalent = Counter(m.area for m in found if m.name in listed)
-    print(f"{'area':<6} {'killed':>6} {'equiv.':>6} {'total':>6}")
+    by_kind = {
+        kind: Counter(
+            m.area
+            for m in found
+            if m.outcome != "killed" and listed.get(m.name, {}).get("kind") == kind
+        )
+        for kind in KINDS
+    }
+    print(f"{'area':<6} {'killed':>6} {'equiv.':>6} {'unspec.':>7} {'total':>6}")
     for area in sorted(total):
-        print(f"{area:<6} {killed[area]:>6} {equivalent[area]:>6} {total[area]:>6}")
-    all_killed, all_listed = sum(killed.values()), sum(equivalent.values())
-    score = all_killed / (len(found) - all_listed) if found else 0.0
+        print(
+            f"{area:<6} {killed[area]:>6} {by_kind['equivalent'][area]:>6} "
+            f"{by_kind['unspecified'][area]:>7} {total[area]:>6}"
+        )
+    all_killed = sum(killed.values())
+    equivalent, unspecified = (sum(by_kind[kind].values()) for kind in KINDS)
+    checkable = len(found) - equivalent - unspecified
+    score = all_killed / checkable if checkable else 0.0
     print(
-        f"{len(found)} mutants: {all_killed} killed, {all_listed} equivalent; "
-        f"score {score:.1%} of the non-equivalent ones"
+        f"{len(found)} mutants: {all_killed} killed, {equivalent} equivalent, "
+        f"{unspecified} unspecified by SPEC.md; score {all_killed}/{checkable} = "
+        f"{score:.1%} of the rest"
     )
     for problem in problems:
         print(problem)
@@ -255,10 +285,16 @@ def main(argv: list[str] | None = None) -> int:
     profiles = tuple(args.profile or PROFILES)
 
     if args.command == "run":
-        seconds = sum(
-            run_profile(profile, max_children=args.max_children)
-            for profile in profiles
-        )
+        shutil.rmtree(WORK, ignore_errors=True)  # no results of an earlier run
+        seconds, only = 0.0, None
+        for done, profile in enumerate(profiles):
+            seconds += run_profile(profile, max_children=args.max_children, only=only)
+            alive = [
+                m.name for m in mutants(profiles[: done + 1]) if m.outcome != "killed"
+            ]
+            if not alive:
+                break
+            only = alive
         print(f"all profiles: {seconds:.0f} s")
     return report(mutants(profiles))
 
