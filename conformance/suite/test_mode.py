@@ -81,9 +81,7 @@ LOSS_NAMES = ("loss", "val_loss")
 #: Monitors no test model is compiled with (Keras 3's built-in test model has
 #: ``accuracy`` and ``mae``), so that ``mode='auto'`` finds no direction for
 #: them in profile keras3. Only one leading ``val_`` is removed, and the match
-#: is case-sensitive. (A monitor that takes its direction from a compiled
-#: metric is not checked: that needs the framework's compiled metrics, and
-#: which ones a model has is up to the implementation's model.)
+#: is case-sensitive.
 UNRESOLVED_NAMES = (
     "val_acc",
     "auc",
@@ -95,6 +93,16 @@ UNRESOLVED_NAMES = (
     "my_loss",
     "",
 )
+
+
+#: Metrics the test models are compiled with (``metrics=["accuracy", "mae"]``,
+#: the built-in framework models and the probe model alike), each with the
+#: direction its ``_direction`` gives under ``mode='auto'`` in profile keras3.
+COMPILED_DIRECTIONS = [
+    (prefix + name, way)
+    for name, way in (("accuracy", "max"), ("mae", "min"))
+    for prefix in ("", "val_")
+]
 
 
 def expect_auto_outcome(trace: Trace, monitor: str, outcome: str) -> None:
@@ -160,6 +168,20 @@ def test_auto_mode_minimises_the_loss(harness, monitor):
     trace = run_best_only(harness, monitor, VALUES, mode="auto")
 
     expect_auto_outcome(trace, monitor, "min")
+
+
+@pytest.mark.clause("MODE-2/keras3")
+@pytest.mark.parametrize(
+    ("monitor", "direction"),
+    COMPILED_DIRECTIONS,
+    ids=[f"mode=auto,monitor={name} -> {way}" for name, way in COMPILED_DIRECTIONS],
+)
+def test_auto_mode_takes_the_direction_of_the_compiled_metric(
+    harness, monitor, direction
+):
+    trace = run_best_only(harness, monitor, VALUES, mode="auto")
+
+    expect_auto_outcome(trace, monitor, direction)
 
 
 @pytest.mark.clause("MODE-2/keras3")
