@@ -138,16 +138,20 @@ class Recorder:
 
 class ProbeMetric:
     """A metric as a Keras 3 model lists it: a name, the way it improves
-    (``_direction``: ``'up'``, ``'down'`` or absent) and, for a container,
-    the metrics it holds."""
+    (``_direction``: ``'up'``, ``'down'`` or absent) and, only for a
+    container, the ``metrics`` it holds."""
 
     def __init__(
-        self, name: str, direction: str | None = None, metrics: Iterable[Any] = ()
+        self,
+        name: str,
+        direction: str | None = None,
+        metrics: Iterable[Any] | None = None,
     ) -> None:
         self.name = name
         if direction is not None:
             self._direction = direction
-        self.metrics = list(metrics)
+        if metrics is not None:
+            self.metrics = list(metrics)
 
     def __repr__(self) -> str:
         return f"ProbeMetric({self.name!r})"

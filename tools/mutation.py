@@ -47,6 +47,9 @@ KILLED_CODES = {1, 3}
 SURVIVED_CODES = {0}
 NO_TEST_CODES = {5, 33}
 TIMEOUT_CODES = {-24, 24, 152, 255, 36}
+#: Outcomes that count as a kill: a suite that runs into mutmut's time limit
+#: (a mutant that loops forever) does not pass either.
+DETECTED = {"killed", "timeout"}
 
 
 @dataclass(frozen=True)
@@ -231,7 +234,7 @@ def report(found: list[Mutant]) -> int:
     problems = []
     for mutant in found:
         entry = listed.get(mutant.name)
-        if mutant.outcome == "killed":
+        if mutant.outcome in DETECTED:
             if entry is not None:
                 problems.append(f"listed as equivalent but killed: {mutant.name}")
         elif entry is None:
@@ -246,13 +249,13 @@ def report(found: list[Mutant]) -> int:
     known = {mutant.name for mutant in found}
     problems += [f"listed but not generated: {name}" for name in listed.keys() - known]
 
-    killed = Counter(m.area for m in found if m.outcome == "killed")
+    killed = Counter(m.area for m in found if m.outcome in DETECTED)
     total = Counter(m.area for m in found)
     by_kind = {
         kind: Counter(
             m.area
             for m in found
-            if m.outcome != "killed" and listed.get(m.name, {}).get("kind") == kind
+            if m.outcome not in DETECTED and listed.get(m.name, {}).get("kind") == kind
         )
         for kind in KINDS
     }
@@ -263,11 +266,13 @@ def report(found: list[Mutant]) -> int:
             f"{by_kind['unspecified'][area]:>7} {total[area]:>6}"
         )
     all_killed = sum(killed.values())
+    timeouts = sum(m.outcome == "timeout" for m in found)
     equivalent, unspecified = (sum(by_kind[kind].values()) for kind in KINDS)
     checkable = len(found) - equivalent - unspecified
     score = all_killed / checkable if checkable else 0.0
     print(
-        f"{len(found)} mutants: {all_killed} killed, {equivalent} equivalent, "
+        f"{len(found)} mutants: {all_killed} killed ({timeouts} by a timeout), "
+        f"{equivalent} equivalent, "
         f"{unspecified} unspecified by SPEC.md; score {all_killed}/{checkable} = "
         f"{score:.1%} of the rest"
     )
@@ -290,7 +295,9 @@ def main(argv: list[str] | None = None) -> int:
         for done, profile in enumerate(profiles):
             seconds += run_profile(profile, max_children=args.max_children, only=only)
             alive = [
-                m.name for m in mutants(profiles[: done + 1]) if m.outcome != "killed"
+                m.name
+                for m in mutants(profiles[: done + 1])
+                if m.outcome not in DETECTED
             ]
             if not alive:
                 break

@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 from collections.abc import Sequence
 from importlib import resources
+from typing import Any
 
 import pytest
 
 from conformance.expect import expect, raises
-from conformance.harness import Save, Trace, saved_at_batch_end, saved_at_epoch_end
+from conformance.harness import (
+    Harness,
+    ProbeModel,
+    Recorder,
+    Save,
+    Trace,
+    saved_at_batch_end,
+    saved_at_epoch_end,
+)
 from conformance.lifecycle import Event, fit
 
 TEMPLATE = "m{epoch}.h5"
@@ -194,6 +204,30 @@ def test_auto_mode_raises_at_the_first_epoch_end_for_a_monitor_with_no_direction
     harness, monitor
 ):
     trace = run_best_only(harness, monitor, VALUES, mode="auto")
+
+    expect_auto_outcome(trace, monitor, NO_DIRECTION)
+
+
+def model_without_metrics(recorder: Recorder) -> Any:
+    """A probe model with no ``metrics`` attribute at all."""
+    model = ProbeModel(recorder)
+    del model.metrics
+    return model
+
+
+@pytest.mark.clause("MODE-2/keras3")
+@pytest.mark.parametrize(
+    "monitor",
+    ["accuracy", "val_mae"],
+    ids=lambda name: f"mode=auto,monitor={name},model without metrics -> ValueError",
+)
+def test_auto_mode_raises_for_a_model_that_has_no_metrics(harness, monitor):
+    implementation = dataclasses.replace(
+        harness.implementation, make_model=model_without_metrics
+    )
+    runner = Harness(implementation, harness.folder, harness.clauses)
+
+    trace = run_best_only(runner, monitor, VALUES, mode="auto")
 
     expect_auto_outcome(trace, monitor, NO_DIRECTION)
 
