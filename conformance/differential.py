@@ -38,7 +38,7 @@ LEFT_OUT = pytest.StashKey[dict[str, str]]()
 OUT_FOLDER = pytest.StashKey[Path]()
 EXTRA_SCENARIOS = pytest.StashKey[list[scenarios.Scenario]]()
 
-DIFFERENTIAL = Path(__file__).parent / "oracle"
+DIFFERENTIAL = plugin.DIFFERENTIAL
 
 #: Where divergences are written, under the folder pytest ran in, unless
 #: ``--divergences`` says otherwise.
@@ -140,17 +140,34 @@ def common_profile(a: Implementation, b: Implementation, asked: str | None) -> s
 
 
 def load_oracle(name: str) -> Implementation:
-    """Load ``--oracle=name`` as ``--impl`` loads, with errors naming --oracle."""
+    """Load ``--oracle=name`` as ``--impl`` loads, with errors naming --oracle.
+
+    A class that is not built in is checked as ``--impl`` checks it
+    (:func:`~conformance.implementations.check_protocol`), before any test runs.
+    """
     if not name.strip():
         raise ImplementationError(
             "--oracle is empty; give reference, tf_keras, keras, a registered "
             "name or package.module:ClassName"
         )
     try:
-        return implementations.load(name)
+        oracle = implementations.load(name)
+        if name not in implementations.BUILTIN:
+            implementations.check_protocol(oracle)
     except ImplementationError as error:
         text = str(error).replace(f"--impl={name}", f"--oracle={name}", 1)
         raise ImplementationError(text) from error
+    return oracle
+
+
+def check_another(subject: str, oracle: str) -> None:
+    """Refuse an oracle that names the implementation under test itself."""
+    if oracle == subject:
+        raise ImplementationError(
+            f"--oracle={oracle} names the implementation under test "
+            f"(--impl={subject}); the oracle must be another implementation, "
+            "e.g. --impl=mine --oracle=reference"
+        )
 
 
 def left_out(names: Sequence[str], include_known: bool) -> dict[str, str]:
@@ -167,15 +184,26 @@ def left_out(names: Sequence[str], include_known: bool) -> dict[str, str]:
 def given_scenarios(paths: Sequence[str], base: Path) -> list[scenarios.Scenario]:
     """The scenarios of ``--scenarios`` files and folders, validated.
 
-    Raises ScenarioError naming the file, or an id the shipped scenarios or
+    A file given more than once (by the same or another path, or in a
+    folder given too) is read once. Raises ScenarioError naming the file, a
+    folder that holds no scenario file, or an id the shipped scenarios or
     another given file already use.
     """
     found: list[scenarios.Scenario] = []
     seen = {scenario.id: "the shipped scenarios" for scenario in scenarios.shipped()}
+    read: set[Path] = set()
     for given in paths:
         path = Path(base, given)
         files = sorted(path.glob("*.json")) if path.is_dir() else [path]
+        if not files:
+            raise scenarios.ScenarioError(
+                f"--scenarios={given}: the folder {path} holds no scenario files "
+                "(*.json); give a folder of them, or a file"
+            )
         for file in files:
+            if file.resolve() in read:
+                continue  # given twice, directly or in a folder: read once
+            read.add(file.resolve())
             for scenario in scenarios.load_file(file):
                 if scenario.id in seen:
                     raise scenarios.ScenarioError(
@@ -196,10 +224,20 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(str(error)) from None
     name = config.getoption("oracle", None)
     if name is None:
+        for option in ("divergences", "include_known_differences"):
+            if config.getoption(option):
+                flag = "--" + option.replace("_", "-")
+                raise pytest.UsageError(
+                    f"{flag} needs --oracle: it is an option of differential runs "
+                    "(pytest --impl=A --oracle=B); give --oracle=NAME or leave "
+                    f"{flag} out"
+                )
         return
     try:
+        subject_name = plugin._impl_name(config)
+        check_another(subject_name, name)
         oracle = load_oracle(name)
-        subject = implementations.load(config.getoption("impl") or plugin.DEFAULT_IMPL)
+        subject = implementations.load(subject_name)
         profile = common_profile(subject, oracle, config.getoption("profile"))
     except ImplementationError as error:
         raise pytest.UsageError(str(error)) from None
@@ -211,7 +249,13 @@ def pytest_configure(config: pytest.Config) -> None:
         [subject.name, oracle.name], config.getoption("include_known_differences")
     )
     out = config.getoption("divergences")
-    config.stash[OUT_FOLDER] = Path(config.invocation_params.dir, out or DEFAULT_OUT)
+    folder = Path(config.invocation_params.dir, out or DEFAULT_OUT)
+    if folder.exists() and not folder.is_dir():
+        raise pytest.UsageError(
+            f"--divergences={out}: {folder} exists and is not a folder; give the "
+            "folder to write divergences into (it is created if missing)"
+        )
+    config.stash[OUT_FOLDER] = folder
     if config.args_source != pytest.Config.ArgsSource.ARGS:
         config.args = [str(DIFFERENTIAL)]
 

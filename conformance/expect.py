@@ -115,6 +115,20 @@ def _block(title: str, items: Sequence[object]) -> list[str]:
     return [f"  {title}:", *shown]
 
 
+def _first_difference(expected: Sequence[str], observed: Sequence[str]) -> str:
+    """Where two lists of printed lines part, in words."""
+    pairs = zip(expected, observed, strict=False)  # the shorter list ends it
+    for number, (wanted, seen) in enumerate(pairs, start=1):
+        if wanted != seen:
+            return (
+                f"line {number} is {_shorten(repr(seen))}, "
+                f"expected {_shorten(repr(wanted))}"
+            )
+    if len(observed) > len(expected):
+        return f"line {len(expected) + 1} is one too many"
+    return f"line {len(observed) + 1} is missing"
+
+
 def _observed_error(trace: Trace) -> str:
     if trace.error is None:
         return "no error"
@@ -165,7 +179,7 @@ def expect(
             trace.lifecycle, list(saves), trace.saves, max_details=MAX_ITEMS
         )
     if lines is not _UNCHECKED and list(lines) != trace.lines:
-        problems += ["printed lines differ:"]
+        problems += [f"printed lines differ: {_first_difference(lines, trace.lines)}"]
         problems += _block("expected", [repr(x) for x in lines])
         problems += _block("observed", [repr(x) for x in trace.lines])
     if warnings is not _UNCHECKED and not _warnings_match(warnings, trace.warnings):

@@ -3,7 +3,7 @@
 An expectations file is TOML with one ``[[difference]]`` table per entry::
 
     [[difference]]
-    clause = "MODE-3"                 # every test of this clause, or
+    clause = "MODE-1"                 # every test of this clause, or
     test = "test_mode.py::test_auto_mode_infers_the_direction[monitor=auc -> min]"
     reason = "One sentence: what this implementation does instead."
 
@@ -16,11 +16,14 @@ fail, and an unexpected pass fails the run.
 
 from __future__ import annotations
 
+import functools
 import re
 import tomllib
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+
+from conformance import spec
 
 CLAUSE_ID = re.compile(r"[A-Z]+-\d+(/[a-z0-9]+)?")
 
@@ -63,6 +66,11 @@ def parse(text: str, source: str) -> list[Difference]:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise ExpectationsError(f"{source}: not valid TOML: {error}") from error
+    except RecursionError as error:
+        raise ExpectationsError(
+            f"{source}: not an expectations file: its values are nested too deeply "
+            "to read"
+        ) from error
     unknown = set(data) - {"difference"}
     if unknown:
         raise ExpectationsError(
@@ -118,6 +126,7 @@ def parse(text: str, source: str) -> list[Difference]:
                 f"{where}: reason={reason!r}; every difference needs a sentence "
                 "saying what the implementation does instead"
             )
+        _check_known(where, entry.get("clause"))
         differences.append(
             Difference(
                 reason.strip(), source, number, entry.get("clause"), tuple(tests)
@@ -126,12 +135,41 @@ def parse(text: str, source: str) -> list[Difference]:
     return differences
 
 
+@functools.cache
+def _spec_clauses() -> frozenset[str] | None:
+    """The clause ids of the shipped SPEC.md; None when it is missing."""
+    if not spec.SPEC.is_file():
+        return None  # the matrix and the reports say so; matching still works
+    _, clauses = spec.read_spec(spec.SPEC.read_text(encoding="utf-8"))
+    return frozenset(clause.id for clause in clauses)
+
+
+def _check_known(where: str, clause: str | None) -> None:
+    known = _spec_clauses()
+    if clause is None or known is None or clause in known:
+        return
+    variants = sorted(id for id in known if id.partition("/")[0] == clause)
+    hint = (
+        f"it has the variants {', '.join(variants)}"
+        if variants
+        else "see SPEC.md for the ids"
+    )
+    raise ExpectationsError(
+        f"{where}: clause={clause!r} is not a clause of SPEC.md; {hint}"
+    )
+
+
 def load_file(path: Path) -> list[Difference]:
     """Read an expectations file from disk."""
     try:
         text = path.read_text(encoding="utf-8-sig")
     except OSError as error:
         raise ExpectationsError(f"cannot read expectations {path}: {error}") from error
+    except UnicodeDecodeError as error:
+        raise ExpectationsError(
+            f"cannot read expectations {path}: not UTF-8 text ({error.reason} at "
+            f"byte {error.start}); an expectations file is TOML, which is UTF-8"
+        ) from error
     return parse(text, str(path))
 
 

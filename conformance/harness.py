@@ -60,6 +60,13 @@ class Save:
     path_type: str = field(default="str", compare=False)
     #: How many lines had been printed when the save was made.
     printed_before: int = field(default=0, compare=False)
+    #: False for a path outside the run's folder: recorded, but not written.
+    written: bool = field(default=True, compare=False)
+
+    def call_text(self) -> str:
+        """``save('m-1.h5')``, marked when the path is outside the run's folder."""
+        text = f"{self.method}({self.path!r})"
+        return text if self.written else f"{text} [outside the run's folder]"
 
     def __str__(self) -> str:
         when = self.hook.removeprefix("on_") if self.hook else "outside any hook"
@@ -67,7 +74,7 @@ class Save:
             when += f"({self.batch}) of epoch {self.epoch}"
         elif self.epoch is not None:
             when += f"({self.epoch})"
-        return f"{self.method}({self.path!r}) in {when}"
+        return f"{self.call_text()} in {when}"
 
 
 def saved_at_epoch_end(epoch: int, path: str, method: str = "save") -> Save:
@@ -85,7 +92,9 @@ class Recorder:
 
     Each save also writes a small file at the path, as a real save would, so
     the filesystem shows it; a missing folder or a path that is a folder fails
-    the way a real writer fails.
+    the way a real writer fails. A relative path is taken from the run's
+    folder, whatever the working directory is by then (a callback may have
+    changed it), and a path outside that folder is recorded but not written.
     """
 
     def __init__(self, folder: Path) -> None:
@@ -95,29 +104,38 @@ class Recorder:
         self.event: Event | None = None
         self.output: io.StringIO | None = None
 
+    def _inside(self, path: str) -> str | None:
+        """``path`` relative to the run's folder, or None when it is outside."""
+        folder = os.path.realpath(self.folder)
+        target = os.path.realpath(os.path.join(folder, path))
+        if os.path.commonpath([folder, target]) != folder:
+            return None
+        return Path(target).relative_to(folder).as_posix()
+
     def _relative(self, path: str) -> str:
-        absolute = Path(os.path.abspath(path))  # as the callback's cwd sees it
-        try:
-            return absolute.relative_to(self.folder).as_posix()
-        except ValueError:
-            return path
+        inside = self._inside(path)
+        return path if inside is None else inside
 
     def record(self, method: str, filepath: Any, kwargs: Mapping[str, Any]) -> None:
-        """Record one save call and write its file."""
+        """Record one save call and write its file, if inside the run's folder."""
         path = os.fspath(filepath)
-        with open(path, "w", encoding="utf-8") as file:
-            file.write(SAVED_TEXTS[method == "save_weights"])
+        inside = self._inside(path)
+        if inside is not None:
+            target = Path(self.folder, path)
+            with open(target, "w", encoding="utf-8") as file:
+                file.write(SAVED_TEXTS[method == "save_weights"])
         event = self.event
         self.saves.append(
             Save(
                 method,
-                self._relative(path),
+                path if inside is None else inside,
                 event.hook if event else None,
                 event.epoch if event else None,
                 event.index if event and "batch" in event.hook else None,
                 dict(kwargs),
                 type(filepath).__name__,
                 len(printed_lines(self.output.getvalue())) if self.output else 0,
+                written=inside is not None,
             )
         )
 
@@ -284,6 +302,32 @@ class Trace:
         return "\n".join(parts)
 
 
+class CallbackExited(Exception):
+    """The callback called ``os._exit``, which would end the test process.
+
+    While the harness calls the callback, ``os._exit`` raises this instead, so
+    the call fails like any other the callback makes.
+    """
+
+
+def _refuse_exit(code: int) -> None:
+    raise CallbackExited(
+        f"the callback called os._exit({code!r}), which would end the test "
+        "process without a report; a callback must not exit the process"
+    )
+
+
+@contextlib.contextmanager
+def no_process_exit() -> Iterator[None]:
+    """While in the block, ``os._exit`` raises :class:`CallbackExited`."""
+    previous = os._exit
+    os._exit = _refuse_exit
+    try:
+        yield
+    finally:
+        os._exit = previous
+
+
 class _LogCollector(logging.Handler):
     def __init__(self) -> None:
         super().__init__(level=logging.WARNING)
@@ -300,6 +344,9 @@ def _observing(
 ) -> Iterator[tuple[io.StringIO, list, _LogCollector]]:
     """Capture stdout, warnings and WARNING log records, inside ``folder``.
 
+    ``os._exit`` raises :class:`CallbackExited` meanwhile (see
+    :func:`no_process_exit`).
+
     Printed text goes to ``out`` when given, so that it can gather several turns.
     """
     collector = _LogCollector()
@@ -313,7 +360,7 @@ def _observing(
             logger.setLevel(logging.WARNING)
     try:
         os.chdir(folder)
-        with warnings.catch_warnings(record=True) as caught:
+        with no_process_exit(), warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             with contextlib.redirect_stdout(out):
                 yield out, caught, collector
@@ -418,7 +465,9 @@ class Session:
             for stage, step in steps:
                 try:
                     step()
-                except Exception as error:  # noqa: BLE001 - the error is the result
+                # A callback's sys.exit() is its error too; KeyboardInterrupt
+                # still stops the run, since it is most likely a real Ctrl-C.
+                except (Exception, SystemExit) as error:  # noqa: BLE001 - the result
                     self.error, self.error_at = error, stage
                     break
         messages = [str(w.message) for w in caught]

@@ -27,13 +27,16 @@ import importlib
 import importlib.metadata
 import importlib.util
 import os
+import re
 import sys
 import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-from conformance.harness import ProbeModel, Recorder
+from conformance.harness import ProbeModel, Recorder, no_process_exit
+from conformance.lifecycle import ALL_HOOKS
 
 ENTRY_POINT_GROUP = "modelcheckpoint_conformance.implementations"
 
@@ -243,9 +246,18 @@ BUILTIN: dict[str, Builtin] = {
 
 
 def registered() -> dict[str, importlib.metadata.EntryPoint]:
-    """Third-party implementations registered under :data:`ENTRY_POINT_GROUP`."""
+    """Third-party implementations registered under :data:`ENTRY_POINT_GROUP`.
+
+    Names that ``--impl`` reads otherwise are left out: a built-in name, and
+    any name starting with ``zoo.``, which is reserved for the fault zoo.
+    """
     points = importlib.metadata.entry_points(group=ENTRY_POINT_GROUP)
-    return {point.name: point for point in points if point.name not in BUILTIN}
+    return {
+        point.name: point
+        for point in points
+        # A built-in name, or a name under the zoo's prefix, always means that.
+        if point.name not in BUILTIN and not point.name.startswith(ZOO_PREFIX)
+    }
 
 
 def choices() -> list[str]:
@@ -319,39 +331,80 @@ def _zoo(name: str) -> Implementation:
 
     member = ALL.get(name.removeprefix(ZOO_PREFIX))
     if member is None:
-        raise _not_found(name)
+        members = ", ".join(f"{ZOO_PREFIX}{key}" for key in sorted(ALL))
+        raise ImplementationError(
+            f"--impl={name} is not an implementation of the fault zoo; its "
+            f"members are {members}"
+        )
     breaks = ", ".join(member.breaks)
     return Implementation(name, member, origin=f"fault zoo, breaks {breaks}")
 
 
-#: Without these a class is not a Keras callback at all, and every test would
-#: fail for the same reason; other missing hooks are HOOK-1 failures.
-ESSENTIAL_HOOKS = ("set_model", "on_epoch_begin", "on_epoch_end", "on_train_batch_end")
+#: The hooks of the Keras callback protocol (HOOK-1). A class that lacks one is
+#: refused before any test runs: the suite calls them all, so each test would
+#: otherwise fail on the same AttributeError.
+PROTOCOL_HOOKS = ("set_model", "set_params", *sorted(ALL_HOOKS))
+
+
+def _check_parts(implementation: Implementation, scratch: str) -> None:
+    """The implementation's own parts work: patterns compile, a model is made.
+
+    Otherwise every test would fail, blamed on the callback.
+    """
+    name = implementation.name
+    for pattern in implementation.ignored_warnings:
+        try:
+            re.compile(pattern)
+        except re.error as error:
+            raise ImplementationError(
+                f"--impl={name}: ignored_warnings holds {pattern!r}, which is not "
+                f"a regular expression: {error}"
+            ) from error
+    try:
+        implementation.make_model(Recorder(Path(scratch)))
+    except (Exception, SystemExit) as error:
+        raise ImplementationError(
+            f"--impl={name}: the implementation's make_model raised "
+            f"{type(error).__name__}: {error}; it must return the model to hand "
+            "to set_model, given the harness's Recorder"
+        ) from error
 
 
 def check_protocol(implementation: Implementation) -> None:
     """Fail early, in one line, when a class cannot be driven at all.
 
-    It must have the essential hooks and be constructible as
+    It must have every hook of the protocol and be constructible as
     ``cls("checkpoint.h5")`` (in a scratch folder, since construction must
-    not write anything anyway).
+    not write anything anyway), and the implementation's own parts must work
+    (:func:`_check_parts`).
     """
     cls = implementation.callback
     missing = [
-        hook for hook in ESSENTIAL_HOOKS if not callable(getattr(cls, hook, None))
+        hook for hook in PROTOCOL_HOOKS if not callable(getattr(cls, hook, None))
     ]
     if missing:
         raise ImplementationError(
             f"--impl={implementation.name}: {cls.__qualname__} has no "
-            f"{', '.join(missing)}; a ModelCheckpoint follows the Keras callback "
-            "protocol (subclass keras.callbacks.Callback or define every hook)"
+            f"{', '.join(missing)}; a ModelCheckpoint has every hook of the Keras "
+            "callback protocol (SPEC.md HOOK-1): define the missing ones, doing "
+            "nothing where the callback has nothing to do"
         )
     previous = os.getcwd()
     with tempfile.TemporaryDirectory() as scratch:
         os.chdir(scratch)
         try:
-            cls("checkpoint.h5")
-        except Exception as error:
+            with no_process_exit():
+                cls("checkpoint.h5")
+        except KeyboardInterrupt:
+            # Stop as asked, but say where: pytest prints nothing for an
+            # interruption this early.
+            print(
+                f"--impl={implementation.name}: interrupted while constructing "
+                f"{cls.__qualname__}('checkpoint.h5') (KeyboardInterrupt)",
+                file=sys.stderr,
+            )
+            raise
+        except (Exception, SystemExit) as error:
             raise ImplementationError(
                 f"--impl={implementation.name}: {cls.__qualname__}('checkpoint.h5') "
                 f"raised {type(error).__name__}: {error}; the suite constructs "
@@ -360,6 +413,7 @@ def check_protocol(implementation: Implementation) -> None:
             ) from error
         finally:
             os.chdir(previous)
+        _check_parts(implementation, scratch)
 
 
 def check_available(name: str) -> None:

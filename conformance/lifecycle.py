@@ -8,6 +8,7 @@ that Keras' ``fit``, ``evaluate`` and ``predict`` make, so a test can say
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -46,6 +47,14 @@ PLAIN_HOOKS = frozenset(
 ALL_HOOKS = INDEXED_HOOKS | PLAIN_HOOKS
 
 
+def _copied(value: Any) -> Any:
+    """A deep copy of ``value``; the value itself if it cannot be copied."""
+    try:
+        return copy.deepcopy(value)
+    except Exception:  # noqa: BLE001 - an uncopyable value is passed as it is
+        return value
+
+
 @dataclass(frozen=True)
 class Event:
     """One hook call: ``hook(index, logs)`` or ``hook(logs)``.
@@ -69,11 +78,18 @@ class Event:
             raise ValueError(f"{self.hook} takes an index iff it is a per-step hook")
 
     def args(self) -> tuple[Any, ...]:
-        """The positional arguments the hook is called with."""
+        """The positional arguments the hook is called with.
+
+        ``logs`` is a deep copy, made anew for every call: a callback that
+        changes a logged array in place must not change the lifecycle that
+        the expectation, the failure message and the reproduction read.
+        """
         head = () if self.index is None else (self.index,)
         if self.logs is NO_LOGS:
             return head
-        return (*head, None if self.logs is None else dict(self.logs))
+        if self.logs is None:
+            return (*head, None)
+        return (*head, {key: _copied(value) for key, value in self.logs.items()})
 
     def __str__(self) -> str:
         name = self.hook.removeprefix("on_")

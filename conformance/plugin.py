@@ -11,7 +11,9 @@ whatever folder pytest was started in.
 
 It also registers two Hypothesis settings profiles, chosen with Hypothesis' own
 ``--hypothesis-profile`` option: ``quick`` (the default, sized for CI) and
-``thorough``.
+``thorough``; and, for a run of the suite, gives pytest-timeout's
+``--timeout`` a default (:data:`DEFAULT_TIMEOUT`), so that a hanging callback
+fails its test.
 """
 
 from __future__ import annotations
@@ -40,6 +42,8 @@ MATCHED = pytest.StashKey[set[tuple[expectations.Difference, str]]]()
 pytest_plugins = ["conformance.reporting", "conformance.differential"]
 
 SUITE = Path(__file__).parent / "suite"
+#: The differential test of ``--oracle``, to which no expectations file applies.
+DIFFERENTIAL = Path(__file__).parent / "oracle"
 DEFAULT_IMPL = "reference"
 
 # Registered at import, before any pytest_configure, so that Hypothesis' own
@@ -67,6 +71,13 @@ hypothesis.settings.register_profile(
     print_blob=True,
 )
 DEFAULT_HYPOTHESIS_PROFILE = "quick"
+
+#: Seconds a test of the suite may take (pytest-timeout's ``--timeout``) unless
+#: the user sets a timeout: far above any test's need (a test that trains
+#: under a distribution strategy bounds its worker processes at
+#: ``conformance.distributed.TIMEOUT``, 150 s), so that only a hanging callback
+#: reaches it.
+DEFAULT_TIMEOUT = 600.0
 
 
 # -- options and configuration ------------------------------------------------
@@ -125,6 +136,24 @@ def _runs_suite(config: pytest.Config) -> bool:
     return False
 
 
+def is_conformance_run(config: pytest.Config) -> bool:
+    """True for a run that checks an implementation: ``--impl`` is given or
+    the suite is among the paths. Other runs in the same environment (a
+    project's own tests) get no header lines from this plugin."""
+    return config.getoption("impl") is not None or _runs_suite(config)
+
+
+def _timeout_given(config: pytest.Config) -> bool:
+    """True when the user set pytest-timeout's timeout, or disabled the plugin."""
+    if not config.pluginmanager.hasplugin("timeout"):
+        return True
+    return (
+        config.getoption("timeout", None) is not None
+        or "PYTEST_TIMEOUT" in os.environ
+        or bool(config.getini("timeout"))
+    )
+
+
 def _is_xdist_controller(config: pytest.Config) -> bool:
     workers = getattr(config.option, "numprocesses", None)
     return bool(workers) and not hasattr(config, "workerinput")
@@ -159,12 +188,14 @@ def pytest_configure(config: pytest.Config) -> None:
         config.args_source != pytest.Config.ArgsSource.ARGS
     ):
         config.args = [str(SUITE)]
-    if not config.getoption("hypothesis_profile", None) and (
-        config.getoption("impl") is not None or _runs_suite(config)
-    ):
+    suite_run = config.getoption("impl") is not None or _runs_suite(config)
+    if not config.getoption("hypothesis_profile", None) and suite_run:
         # Only for runs that ask for an implementation or run this suite: a
         # user's own Hypothesis tests in the same environment keep theirs.
         hypothesis.settings.load_profile(DEFAULT_HYPOTHESIS_PROFILE)
+    if suite_run and not _timeout_given(config):
+        # Set before pytest-timeout's own pytest_configure reads it.
+        config.option.timeout = DEFAULT_TIMEOUT
 
     name = _impl_name(config)
     try:
@@ -198,6 +229,8 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
+    if not is_conformance_run(config):
+        return []
     name = _impl_name(config)
     implementation = config.stash.get(IMPLEMENTATION, None)
     if implementation is None:
@@ -245,6 +278,17 @@ def profiles_of(item: pytest.Item) -> frozenset[str]:
     return narrowed & by_clauses if by_clauses else narrowed
 
 
+def takes_expectations(item: pytest.Item) -> bool:
+    """False for the differential test of ``--oracle``.
+
+    It is tagged with every clause its lifecycles exercise, so a clause-level
+    entry meant for the suite would turn it into an expected failure and hide
+    a divergence; expectations files declare differences from SPEC.md, not
+    from an oracle.
+    """
+    return item.path.parent != DIFFERENTIAL
+
+
 def test_key(item: pytest.Item) -> str:
     """``file.py::name[params]``: how expectations files name a test."""
     return f"{item.path.name}::{item.nodeid.partition('::')[2]}"
@@ -268,17 +312,23 @@ def pytest_collection_modifyitems(
     for item in items:
         key, clauses = test_key(item), clauses_of(item)
         item.extra_keyword_matches.update(clauses)  # so that -k BEST-3 selects
+        if not takes_expectations(item):
+            continue
+        declared = False
         for difference in differences:
             selector = difference.match(key, clauses)
-            if selector is not None:
-                matched.add((difference, selector))
+            if selector is None:
+                continue
+            # Every entry that matches is in use; the first one gives the reason.
+            matched.add((difference, selector))
+            if not declared:
                 item.add_marker(
                     pytest.mark.xfail(
                         reason=f"declared difference: {difference.reason}",
                         strict=True,
                     )
                 )
-                break
+                declared = True
     _check_differences_in_use(config, items)
 
 

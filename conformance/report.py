@@ -379,6 +379,19 @@ def main(argv: Sequence[str] | None = None, *, spec_path: Path = spec.SPEC) -> i
     except ReportError as error:
         print(f"{PROG}: {error}", file=sys.stderr)
         return BAD_INPUT
+    versions = {str(report["spec_version"]) for report in reports}
+    if len(versions) > 1:
+        made = ", ".join(
+            f"{path} against {report['spec_version']}"
+            for path, report in zip(args.reports, reports, strict=True)
+        )
+        print(
+            f"{PROG}: the reports check different versions of SPEC.md ({made}); "
+            "side by side their clauses would not mean the same: merge reports "
+            "of one version",
+            file=sys.stderr,
+        )
+        return BAD_INPUT
     spec_text = spec_path.read_text(encoding="utf-8") if spec_path.is_file() else ""
     matrix = build(reports, spec_text)
 

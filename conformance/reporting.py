@@ -22,6 +22,7 @@ import importlib.metadata
 import json
 import os
 import re
+import stat
 import sys
 import tempfile
 from collections import Counter
@@ -137,6 +138,9 @@ class TestResult:
     outcome: str
     message: str | None = None
     declared_by: str | None = None
+    #: False for a test no expectations file applies to (the differential
+    #: test), which --write-expectations leaves out.
+    declarable: bool = True
 
 
 def _is_worker(config: pytest.Config) -> bool:
@@ -156,6 +160,25 @@ def first_line(text: str | None) -> str | None:
     return lines[0] if lines else None
 
 
+def gist(text: str | None) -> str | None:
+    """A failure in one line: its first, and for the suite's own failures,
+    which part of the trace differs and the first difference found."""
+    head = first_line(text)
+    if not head or not head.endswith("does not conform"):
+        return head
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    body = (
+        lines[1 : lines.index("callback and lifecycle:")]
+        if ("callback and lifecycle:" in lines)
+        else lines[1:]
+    )
+    parts = [head]
+    if body:
+        parts.append(body[0].rstrip(":"))
+        parts += [line for line in body[1:] if line.startswith("at ")][:1]
+    return "; ".join(parts)
+
+
 def _outcome_of(report: pytest.TestReport) -> tuple[str, str | None] | None:
     """A report's contribution to its test's outcome, with the message."""
     longrepr = report.longrepr
@@ -166,7 +189,7 @@ def _outcome_of(report: pytest.TestReport) -> tuple[str, str | None] | None:
         crash = getattr(longrepr, "reprcrash", None)
         message = crash.message if crash is not None else str(longrepr)
         # The suite's own failures say what failed; their class name adds nothing.
-        return "failed", first_line(OWN_FAILURE.sub("", message, count=1))
+        return "failed", gist(OWN_FAILURE.sub("", message, count=1))
     if hasattr(report, "wasxfail"):
         if report.skipped:
             return "xfailed", first_line(report.wasxfail)
@@ -343,21 +366,55 @@ def build_report(
 
 
 def write_atomically(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file in the same folder,
-    so that a reader sees the old file or the whole new one."""
+    """Write ``text`` to ``path`` so that a reader sees the old file or the new one.
+
+    A regular file (new, or the one a symbolic link points to, which stays a
+    link) is written through a temporary file in its folder and moved over
+    it; it keeps its permissions, and a new one gets those the umask allows.
+    Anything else that exists at ``path`` (a FIFO, ``/dev/stdout``) is
+    written to directly, since moving a file over it would replace it. An
+    OSError names ``path`` as given, not a temporary file.
+    """
+    target = Path(os.path.realpath(path))
+    try:
+        if target.exists() and not target.is_file():
+            with open(target, "w", encoding="utf-8") as file:
+                file.write(text)
+        else:
+            _replace(target, text)
+    except OSError as error:
+        if error.errno is None:
+            raise
+        raise OSError(error.errno, error.strerror, str(path)) from error
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _replace(target: Path, text: str) -> None:
+    if target.is_file():
+        mode = stat.S_IMODE(target.stat().st_mode)
+    else:
+        mode = 0o666 & ~_umask()
     with tempfile.NamedTemporaryFile(
         "w",
         encoding="utf-8",
-        dir=path.parent,
-        prefix=f".{path.name}.",
+        dir=target.parent,
+        prefix=f".{target.name}.",
         suffix=".tmp",
         delete=False,
     ) as file:
-        file.write(text)
+        temporary = file.name
     try:
-        os.replace(file.name, path)
+        with open(temporary, "w", encoding="utf-8") as file:
+            file.write(text)
+        os.chmod(temporary, mode)
+        os.replace(temporary, target)
     except OSError:
-        os.unlink(file.name)
+        os.unlink(temporary)
         raise
 
 
@@ -393,6 +450,8 @@ def expectations_text(
         "the implementation does instead.",
     ]
     for result in sorted(results, key=lambda result: result.key):
+        if not result.declarable:
+            continue
         if result.outcome == "failed" and result.clauses:
             failure = result.message or "(no failure message)"
             reason = (
@@ -423,6 +482,9 @@ def pytest_collection_modifyitems(
     for item in items:
         clauses = plugin.clauses_of(item)
         item.user_properties.extend(("clause", clause) for clause in sorted(clauses))
+        if not plugin.takes_expectations(item):
+            item.user_properties.append(("expectations", "not applied"))
+            continue
         key = plugin.test_key(item)
         # The plugin marks a test with the first difference that matches it.
         declared = next((d for d in differences if d.match(key, clauses)), None)
@@ -435,8 +497,17 @@ class Collector:
 
     def __init__(self, config: pytest.Config) -> None:
         self.config = config
+        #: Each test's properties, from the first report that carried them.
+        self.properties: dict[str, list[tuple[str, str]]] = {}
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        properties = [(str(k), str(v)) for k, v in report.user_properties]
+        if properties:
+            self.properties.setdefault(report.nodeid, properties)
+        else:
+            # The report pytest-xdist makes for a test whose worker died has
+            # none; the test's setup report, sent before the crash, had them.
+            properties = self.properties.get(report.nodeid, [])
         contribution = _outcome_of(report)
         if contribution is None:
             return
@@ -445,13 +516,13 @@ class Collector:
         key = key_of(report.nodeid)
         result = results.get(key)
         if result is None:
-            properties = [(str(k), str(v)) for k, v in report.user_properties]
             results[key] = TestResult(
                 key,
                 tuple(value for name, value in properties if name == "clause"),
                 outcome,
                 message,
                 next((v for name, v in properties if name == "declared_by"), None),
+                ("expectations", "not applied") not in properties,
             )
         elif TEST_OUTCOMES.index(outcome) < TEST_OUTCOMES.index(result.outcome):
             result.outcome, result.message = outcome, message
@@ -493,7 +564,7 @@ def _write(session: pytest.Session, option: str, path: Path, text: str) -> None:
         write_atomically(path, text)
     except OSError as error:
         session.config.stash[WRITE_ERRORS].append(
-            f"{option}: cannot write {path}: {error}"
+            f"{option}: cannot write {path}: {error.strerror or error}"
         )
         session.exitstatus = pytest.ExitCode.INTERNAL_ERROR
 
@@ -502,6 +573,8 @@ def _write(session: pytest.Session, option: str, path: Path, text: str) -> None:
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
+    if not plugin.is_conformance_run(config):
+        return []
     name = plugin._impl_name(config)
     implementation = config.stash.get(plugin.IMPLEMENTATION, None)
     installed = [
@@ -558,8 +631,16 @@ def pytest_terminal_summary(
         if not listed:
             continue
         write(f"{heading}: {len(listed)}", red=True)
+        if outcome == "unexpected_pass":
+            write(
+                "  each now conforms: take it out of the expectations file named, "
+                "and the run passes again"
+            )
         for result in listed[:LISTED_FAILURES]:
             clauses = ", ".join(result.clauses) or "no clause"
-            write(f"  [{clauses}] {result.key}")
+            where = ""
+            if outcome == "unexpected_pass" and result.declared_by:
+                where = f" (declared in {result.declared_by})"
+            write(f"  [{clauses}] {result.key}{where}")
         if len(listed) > LISTED_FAILURES:
             write(f"  ... and {len(listed) - LISTED_FAILURES} more")

@@ -93,7 +93,7 @@ def _saves(saves: Sequence[Save], *, when: bool = False) -> str:
         return "nothing"
     if when:
         return ", ".join(str(save) for save in saves)
-    return ", ".join(f"{save.method}({save.path!r})" for save in saves)
+    return ", ".join(save.call_text() for save in saves)
 
 
 @dataclass

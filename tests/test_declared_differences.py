@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import pytest
 
-from conformance import expectations
+from conformance import expectations, plugin
 
 TESTS = """
 import pytest
@@ -97,7 +97,7 @@ def test_a_difference_that_matches_no_test_fails_a_whole_suite_run(
 ) -> None:
     stale = pytester.makefile(
         ".toml",
-        stale="[[difference]]\nclause = 'GONE-9'\nreason = 'Was withdrawn.'\n",
+        stale="[[difference]]\ntest = 'test_gone.py::test_it'\nreason = 'Gone.'\n",
     )
 
     result = pytester.runpytest_subprocess(
@@ -108,10 +108,32 @@ def test_a_difference_that_matches_no_test_fails_a_whole_suite_run(
     result.stdout.fnmatch_lines(
         [
             "*declared differences that matched no test*",
-            f"*{stale} entry 1 (GONE-9): Was withdrawn.",
+            f"*{stale} entry 1 (test_gone.py::test_it): Gone.",
             "*1 failed*",
         ]
     )
+
+
+def test_an_entry_matching_a_test_an_earlier_entry_declared_is_in_use(
+    pytester: pytest.Pytester,
+    declare: Callable[[str], None],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(plugin, "SUITE", pytester.path)  # test_declared.py: the suite
+    declare(
+        "[[difference]]\n"
+        "clause = 'PATH-1'\n"
+        "reason = 'Formats the epoch 0-based.'\n"
+        "[[difference]]\n"
+        "test = 'test_declared.py::test_formats_the_epoch[2]'\n"
+        "reason = 'Formats the epoch 0-based, this one too.'\n"
+    )
+
+    result = run(pytester)
+
+    # epoch=1 passes, so its strict expected failure fails the run.
+    result.assert_outcomes(passed=1, failed=1, xfailed=1)
+    assert "matched no test" not in result.stdout.str()
 
 
 def test_a_narrowed_run_does_not_judge_unused_differences(
@@ -119,7 +141,7 @@ def test_a_narrowed_run_does_not_judge_unused_differences(
 ) -> None:
     stale = pytester.makefile(
         ".toml",
-        stale="[[difference]]\nclause = 'GONE-9'\nreason = 'Was withdrawn.'\n",
+        stale="[[difference]]\ntest = 'test_gone.py::test_it'\nreason = 'Gone.'\n",
     )
 
     result = pytester.runpytest_subprocess(

@@ -9,7 +9,8 @@ from conformance.implementations import ENTRY_POINT_GROUP
 
 @pytest.fixture
 def fake_distribution(pytester: pytest.Pytester) -> None:
-    """An installed-looking ``fakepkg`` that registers ``mine``.
+    """An installed-looking ``fakepkg`` that registers ``mine``, and ``zoo.mine``,
+    a name the fault zoo's prefix reserves.
 
     ``python -m pytest`` puts its working directory, the pytester folder, on
     ``sys.path``, so importlib.metadata finds the dist-info folder there.
@@ -22,7 +23,9 @@ def fake_distribution(pytester: pytest.Pytester) -> None:
         "Metadata-Version: 2.1\nName: fakepkg\nVersion: 0.1\n", encoding="utf-8"
     )
     (info / "entry_points.txt").write_text(
-        f"[{ENTRY_POINT_GROUP}]\nmine = mymod:MyCheckpoint\n", encoding="utf-8"
+        f"[{ENTRY_POINT_GROUP}]\nmine = mymod:MyCheckpoint\n"
+        "zoo.mine = mymod:MyCheckpoint\n",
+        encoding="utf-8",
     )
 
 
@@ -47,3 +50,13 @@ def test_a_registered_name_is_listed_among_the_choices(
     result.stderr.fnmatch_lines(
         ["*choose one of reference, tf_keras, keras, keras_jax, keras_torch, mine,*"]
     )
+
+
+@pytest.mark.usefixtures("fake_distribution")
+def test_a_registered_name_under_the_zoo_prefix_is_not_offered(
+    pytester: pytest.Pytester,
+) -> None:
+    result = pytester.runpytest_subprocess("--impl=nope")
+
+    [line] = [line for line in result.errlines if "choose one of" in line]
+    assert "zoo.mine" not in line

@@ -77,6 +77,28 @@ def test_a_mismatch_names_the_clause_what_differs_and_the_lifecycle(
     assert "Scripted(filepath='m.keras'" in message
 
 
+@pytest.mark.parametrize(
+    ("lines", "said"),
+    [
+        (
+            ["Epoch 1: saving model to m.h5"],
+            "line 1 is 'Epoch 1: saving model to m.keras', expected "
+            "'Epoch 1: saving model to m.h5'",
+        ),
+        (["Epoch 1: saving model to m.keras", "done"], "line 2 is missing"),
+        ([], "line 1 is one too many"),
+    ],
+    ids=["a changed line", "a missing line", "an extra line"],
+)
+def test_a_lines_mismatch_says_where_the_lines_part(
+    trace: Trace, lines: list[str], said: str
+) -> None:
+    with pytest.raises(ConformanceFailure) as raised:
+        expect(trace, **{**CONFORMING, "lines": lines})
+
+    assert f"printed lines differ: {said}" in str(raised.value)
+
+
 def test_an_unexpected_error_is_a_mismatch_showing_it(failed: Trace) -> None:
     with pytest.raises(ConformanceFailure) as raised:
         expect(failed, saves=[])

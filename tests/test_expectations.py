@@ -41,6 +41,14 @@ MALFORMED = {
         "[[difference]]\nclause = ['A-1', 'A-2']\nreason = 'r'",
         "entry 1: clause=['A-1', 'A-2']",
     ),
+    "a clause SPEC.md does not have": (
+        "[[difference]]\nclause = 'ZZZ-99'\nreason = 'r'",
+        "entry 1: clause='ZZZ-99' is not a clause of SPEC.md",
+    ),
+    "a clause that has only variants": (
+        "[[difference]]\nclause = 'MODE-3'\nreason = 'r'",
+        "it has the variants MODE-3/keras2, MODE-3/keras3",
+    ),
 }
 
 
@@ -59,11 +67,11 @@ def test_a_malformed_file_is_an_error_naming_the_file_and_entry(
 
 
 def test_an_entry_keeps_its_stripped_reason_and_its_place() -> None:
-    text = "[[difference]]\nclause = 'A-1'\nreason = 'r'\n"
+    text = "[[difference]]\nclause = 'PATH-1'\nreason = 'r'\n"
     text += "[[difference]]\ntest = 'f.py::t'\nreason = ' Saves twice. '\n"
 
     assert parse(text, "mine.toml") == [
-        Difference("r", "mine.toml", 1, clause="A-1"),
+        Difference("r", "mine.toml", 1, clause="PATH-1"),
         Difference("Saves twice.", "mine.toml", 2, tests=("f.py::t",)),
     ]
 
@@ -146,10 +154,27 @@ def test_an_unreadable_file_is_an_error_naming_it(tmp_path: Path) -> None:
     assert str(missing) in str(raised.value)
 
 
+def test_a_file_that_is_not_utf8_is_an_error_naming_it(tmp_path: Path) -> None:
+    binary = tmp_path / "binary.toml"
+    binary.write_bytes(b"\xff\xfe\x00 not text")
+
+    with pytest.raises(ExpectationsError, match="not UTF-8 text") as raised:
+        load_file(binary)
+
+    assert f"cannot read expectations {binary}" in str(raised.value)
+
+
+def test_values_nested_too_deeply_are_an_error_naming_the_file() -> None:
+    with pytest.raises(ExpectationsError, match="^mine.toml: .*nested too deeply"):
+        parse("a = " + "[" * 100_000, "mine.toml")
+
+
 def test_a_file_on_disk_is_named_by_its_path(tmp_path: Path) -> None:
     file = tmp_path / "mine.toml"
-    file.write_text("[[difference]]\nclause = 'A-1'\nreason = 'r'\n", encoding="utf-8")
+    file.write_text(
+        "[[difference]]\nclause = 'PATH-1'\nreason = 'r'\n", encoding="utf-8"
+    )
 
     [declared] = load_file(file)
 
-    assert str(declared) == f"{file} entry 1 (clause A-1)"
+    assert str(declared) == f"{file} entry 1 (clause PATH-1)"

@@ -30,6 +30,17 @@ def test_an_unknown_name_is_one_usage_error_line_listing_the_choices(
     assert "reference, tf_keras, keras" in line
 
 
+def test_an_unknown_zoo_member_is_one_usage_error_line_listing_the_zoo(
+    pytester: pytest.Pytester,
+) -> None:
+    result = pytester.runpytest_subprocess("--impl=zoo.nope")
+
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    [line] = error_lines(result)
+    assert "--impl=zoo.nope is not an implementation of the fault zoo" in line
+    assert "zoo.zero_based_epoch" in line
+
+
 def test_a_class_outside_the_project_runs_the_installed_suite(
     pytester: pytest.Pytester, suite_module: str
 ) -> None:
@@ -90,6 +101,23 @@ def test_a_bad_module_path_is_one_usage_error_line_naming_it(
     assert fragment in line
 
 
+def test_a_class_missing_hooks_is_one_usage_error_line_naming_them_all(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makepyfile(
+        partial=OUTSIDE_MODULE
+        + "\n\nclass Partial(Checkpoint):\n"
+        + "    on_train_begin = None\n    set_params = None\n"
+    )
+
+    result = pytester.runpytest_subprocess("--impl=partial:Partial")
+
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    [line] = error_lines(result)
+    assert "Partial has no set_params, on_train_begin;" in line
+    assert "HOOK-1" in line
+
+
 @pytest.mark.usefixtures("outside_modules")
 def test_a_bad_module_path_under_xdist_is_still_one_usage_error_line(
     pytester: pytest.Pytester,
@@ -126,3 +154,16 @@ def test_the_report_header_names_the_implementation_and_profile(
             "conformance declared differences: *",
         ]
     )
+
+
+def test_a_run_of_other_tests_gets_no_conformance_header(
+    pytester: pytest.Pytester,
+) -> None:
+    # A project's own tests, run where this plugin is installed.
+    pytester.makepyfile(test_own="def test_own():\n    pass\n")
+
+    result = pytester.runpytest_subprocess()
+
+    assert result.ret == pytest.ExitCode.OK
+    assert not [line for line in result.outlines if line.startswith("conformance")]
+    assert not [line for line in result.outlines if "SPEC.md" in line]

@@ -68,6 +68,19 @@ def test_selected_tests_count_by_outcome_and_the_others_as_deselected(
     assert construction["deselected"] == construction["tests"] != "."
 
 
+def test_the_variant_of_the_other_profile_counts_only_as_deselected(
+    pytester: pytest.Pytester,
+) -> None:
+    # Under keras2, a test tagged with both variants checks only keras2's.
+    result = run_matrix(pytester, "-k", "test_messages")
+    output = result.stdout.str()
+    ours, other = row(output, "MSG-3/keras2"), row(output, "MSG-3/keras3")
+
+    assert ours["passed"] != "."
+    assert other["deselected"] == other["tests"] != "."
+    assert other["passed"] == other["failed"] == other["skipped"] == "."
+
+
 def test_a_suite_testing_every_clause_exits_zero(selected) -> None:
     last = selected.stdout.splitlines()[-1]
 
@@ -103,6 +116,12 @@ def test_clauses_without_a_test_are_listed_and_fail_the_run(pytester) -> None:
     result.stdout.fnmatch_lines(["tagged with clauses SPEC.md does not have: NOPE-1"])
 
 
+def test_a_run_selecting_nothing_keeps_pytests_exit_status(pytester) -> None:
+    result = run_matrix(pytester, "-k", "no_test_has_this_name")
+
+    assert result.ret == pytest.ExitCode.NO_TESTS_COLLECTED
+
+
 def test_a_failing_run_keeps_pytests_exit_status(pytester) -> None:
     pytester.makepyfile(
         test_failing="""
@@ -118,6 +137,19 @@ def test_a_failing_run_keeps_pytests_exit_status(pytester) -> None:
 
     assert result.ret == pytest.ExitCode.TESTS_FAILED
     assert row(result.stdout.str(), "BEST-1")["failed"] == "1"
+
+
+def test_an_expectations_file_that_is_not_utf8_is_one_usage_error_line(
+    pytester: pytest.Pytester,
+) -> None:
+    (pytester.path / "binary.toml").write_bytes(b"\xff\xfe\x00 not text")
+
+    result = run_matrix(pytester, "--expectations=binary.toml")
+
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    lines = [line for line in result.outlines + result.errlines if line.strip()]
+    assert len(lines) == 1
+    assert "cannot read expectations binary.toml: not UTF-8 text" in lines[0]
 
 
 def test_without_spec_md_the_matrix_says_so_and_runs_nothing(

@@ -32,6 +32,10 @@ BAD_ORACLES = {
     ),
     "an unknown zoo member": ("--oracle=zoo.nope", "--oracle=zoo.nope is not an"),
     "an empty name": ("--oracle=", "--oracle is empty"),
+    "the implementation under test": (
+        "--oracle=reference",
+        "--oracle=reference names the implementation under test (--impl=reference)",
+    ),
 }
 
 
@@ -48,6 +52,73 @@ def test_a_bad_oracle_is_one_usage_error_line_naming_it(
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     [line] = error_lines(result)
     assert fragment in line
+
+
+def test_an_oracle_that_cannot_be_constructed_is_refused_before_any_test(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makepyfile(
+        bad_oracle="""
+        from reference_impl import ModelCheckpoint
+
+        class Checkpoint(ModelCheckpoint):
+            def __init__(self):
+                pass
+        """
+    )
+
+    result = pytester.runpytest_subprocess(
+        "--impl=reference", "--oracle=bad_oracle:Checkpoint"
+    )
+
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    [line] = error_lines(result)
+    assert "--oracle=bad_oracle:Checkpoint: Checkpoint('checkpoint.h5') raised" in line
+
+
+def test_divergences_naming_a_file_is_one_usage_error_line(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makefile(".txt", taken="not a folder")
+
+    result = pytester.runpytest_subprocess(
+        "--impl=reference", f"--oracle={ZOO}", "--divergences=taken.txt"
+    )
+
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    [line] = error_lines(result)
+    assert "--divergences=taken.txt:" in line
+    assert "is not a folder" in line
+
+
+def test_a_divergence_that_cannot_be_written_is_still_reported(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makefile(".txt", taken="not a folder")
+
+    result = pytester.runpytest_subprocess(
+        "--impl=reference", f"--oracle={ZOO}", "--divergences=taken.txt/under"
+    )
+
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.stdout.fnmatch_lines(
+        [f"*reference and {ZOO} diverge*", "*not written as a scenario: *taken.txt*"]
+    )
+
+
+@pytest.mark.parametrize(
+    "option",
+    ["--divergences=out", "--include-known-differences"],
+    ids=lambda option: f"{option} without --oracle -> one usage error line",
+)
+def test_an_option_of_differential_runs_needs_oracle(
+    pytester: pytest.Pytester, option: str
+) -> None:
+    result = pytester.runpytest_subprocess("--impl=reference", option)
+
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    [line] = error_lines(result)
+    assert f"{option.partition('=')[0]} needs --oracle" in line
 
 
 def test_an_oracle_of_another_profile_only_is_one_usage_error_line(
@@ -272,6 +343,44 @@ def test_a_divergence_is_written_as_a_valid_scenario_of_the_oracle(divergence):
     assert f"written as a scenario (expected: what {ZOO} did): {WRITTEN}" in done.stdout
     assert scenario.profiles == ("keras2",)
     assert json.loads((folder / WRITTEN).read_text())["format"] == scenarios.FORMAT
+
+
+@pytest.fixture(scope="module")
+def divergence_under_expectations(tmp_path_factory: pytest.TempPathFactory):
+    """The divergent run again, given a clause-level entry and --write-expectations."""
+    folder = tmp_path_factory.mktemp("divergence_under_expectations")
+    (folder / "mine.toml").write_text(
+        '[[difference]]\nclause = "PATH-1"\nreason = "Meant for the suite."\n'
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "--impl=reference", f"--oracle={ZOO}"]
+        + ["--expectations=mine.toml", "--write-expectations=written.toml"]
+        + ["-p", "no:cacheprovider", "-q"],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    return folder, done
+
+
+def test_an_expectations_entry_does_not_hide_a_divergence(
+    divergence_under_expectations,
+) -> None:
+    _, done = divergence_under_expectations
+
+    assert done.returncode == pytest.ExitCode.TESTS_FAILED
+    assert "1 failed" in done.stdout
+    assert f"reference and {ZOO} diverge" in done.stdout
+
+
+def test_write_expectations_does_not_record_the_differential_test(
+    divergence_under_expectations,
+) -> None:
+    folder, _ = divergence_under_expectations
+
+    written = (folder / "written.toml").read_text()
+    assert "[[difference]]" not in written
 
 
 @pytest.mark.parametrize(

@@ -166,6 +166,20 @@ def test_a_report_breaking_the_schema_is_one_error_line_naming_where(
     assert "pytest --conformance-report=PATH" in line
 
 
+def test_reports_of_different_spec_versions_are_one_error_line(
+    reports, tmp_path
+) -> None:
+    data = json.loads(reports[1].read_text(encoding="utf-8"))
+    data["spec_version"] = "99"
+    later = tmp_path / "later.json"
+    later.write_text(json.dumps(data), encoding="utf-8")
+
+    line = error_line(command(reports[0], later))
+
+    assert f"{later} against 99" in line
+    assert "merge reports of one version" in line
+
+
 # -- the page in a browser ------------------------------------------------------
 
 

@@ -5,6 +5,9 @@ from __future__ import annotations
 import importlib.metadata
 import json
 import os
+import re
+import stat
+import threading
 import tomllib
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -92,6 +95,9 @@ def test_a_failing_clause_lists_its_tests_with_the_first_line_of_each_failure(
         assert test["test"].startswith("test_filepath.py::test_epoch_field_in_a")
         assert test["outcome"] == "failed"
         assert "PATH-1" in test["message"] and "\n" not in test["message"]
+        # The line says what differs, not only that something does.
+        assert "saves differ" in test["message"]
+        assert re.search(r"at epoch_end\(\d+\): expected save", test["message"])
 
 
 def test_a_clause_passes_when_its_tests_pass(tmp_path: Path) -> None:
@@ -214,6 +220,52 @@ def test_the_report_is_replaced_atomically(
 
     assert target.read_text() == "old"
     assert [path.name for path in tmp_path.iterdir()] == ["report.json"]
+
+
+def test_writing_through_a_symbolic_link_keeps_the_link(tmp_path: Path) -> None:
+    real = tmp_path / "real.json"
+    real.write_text("old")
+    link = tmp_path / "link.json"
+    link.symlink_to(real)
+
+    reporting.write_atomically(link, "new")
+
+    assert link.is_symlink()
+    assert real.read_text() == "new"
+
+
+def test_a_fifo_is_written_to_not_replaced(tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    received = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_text()))
+    reader.start()
+
+    reporting.write_atomically(fifo, "through the pipe")
+    reader.join(timeout=10)
+
+    assert received == ["through the pipe"]
+    assert stat.S_ISFIFO(fifo.stat().st_mode)
+
+
+def test_a_new_file_gets_the_permissions_the_umask_allows(tmp_path: Path) -> None:
+    previous = os.umask(0o027)
+    try:
+        reporting.write_atomically(tmp_path / "report.json", "{}")
+    finally:
+        os.umask(previous)
+
+    assert stat.S_IMODE((tmp_path / "report.json").stat().st_mode) == 0o640
+
+
+def test_a_write_error_names_the_path_given(tmp_path: Path) -> None:
+    link = tmp_path / "report.json"
+    link.symlink_to(tmp_path / "missing" / "report.json")
+
+    with pytest.raises(FileNotFoundError) as error:
+        reporting.write_atomically(link, "{}")
+
+    assert error.value.filename == str(link)
 
 
 # -- JUnit XML, the terminal summary, the header ----------------------------------
@@ -351,6 +403,8 @@ def test_written_expectations_fail_the_fixed_implementation_on_unexpected_passes
 
     assert fixed.returncode == pytest.ExitCode.TESTS_FAILED
     assert "unexpected passes (declared differences that passed): 9" in fixed.output
+    assert "take it out of the expectations file named" in fixed.output
+    assert f"(declared in {written})" in fixed.output
     assert "new failures" not in fixed.output
     assert fixed.clause("PATH-1")["outcome"] == "failed"
     assert {t["outcome"] for t in fixed.clause("PATH-1")["tests"]} == {

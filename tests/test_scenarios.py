@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import json
 import math
 import re
@@ -14,20 +15,23 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conformance import implementations, scenarios
+from conformance import differential, implementations, scenarios
 from conformance.expect import ConformanceFailure
 from conformance.plugin import DEFAULT_IMPL
+from conformance.scenarios import __main__ as scenarios_command
 
 SPEC = Path(__file__).parents[1] / "SPEC.md"
 ROOT = Path(__file__).parents[1]
 
 #: Clauses no scenario can check: positional construction (CON-2), since a
-#: scenario gives its arguments by keyword.
-WITHOUT_SCENARIO = {"CON-2"}
+#: scenario gives its arguments by keyword; what a checkpoint file holds
+#: (SAVE-5) and training under a distribution strategy (DIST-1, DIST-2), since
+#: a scenario drives hooks by hand, with no real model and in one process.
+WITHOUT_SCENARIO = {"CON-2", "SAVE-5", "DIST-1", "DIST-2"}
 
 #: The faults of the field reports SPEC.md was checked against, each of which
-#: a scenario names. The distributed-training reports are not here: SPEC.md
-#: leaves strategies out.
+#: a scenario names. The distributed-training reports are not here: they are
+#: DIST-2's, which needs worker processes (conformance/suite/test_distribution.py).
 FIELD_REPORTS = (
     "keras-team/keras#7541",
     "tensorflow/tensorflow#38668",
@@ -136,12 +140,14 @@ def test_every_field_report_has_a_scenario() -> None:
     assert set(FIELD_REPORTS) - named == set()
 
 
-def test_the_shipped_files_are_what_the_catalog_writes() -> None:
+def test_the_shipped_files_are_what_the_catalog_writes(tmp_path) -> None:
+    # Run outside the checkout, so that the installed package is the one run.
     done = subprocess.run(
         [sys.executable, "-m", "conformance.scenarios", "--check"],
         capture_output=True,
         text=True,
         timeout=300,
+        cwd=tmp_path,
     )
 
     assert done.returncode == 0, done.stderr
@@ -227,6 +233,42 @@ MALFORMED = {
         lambda s: s.update(clauses=["BEST-2/keras3"]),
         "profiles=['keras2'] but its clauses",
     ),
+    "a prepared file at an absolute path": (
+        lambda s: s.update(prepare={"files": {"/tmp/elsewhere.h5": ""}}),
+        "at scenarios/0/prepare/files: '/tmp/elsewhere.h5' is not a relative path",
+    ),
+    "a prepared folder above the run's folder": (
+        lambda s: s.update(prepare={"folders": ["ckpt/../../up"]}),
+        "'ckpt/../../up' is not a relative path inside the run's folder",
+    ),
+    "a prepared file that another prepared path is inside": (
+        lambda s: s.update(prepare={"files": {"a": "", "a/b": ""}}),
+        "scenario 'path-1-example': prepare makes 'a' a file and 'a/b' a path",
+    ),
+    "a prepared path that is a file and a folder": (
+        lambda s: s.update(prepare={"files": {"a": ""}, "folders": ["a"]}),
+        "prepare makes 'a' both a file and a folder",
+    ),
+    "a failing model raising an exception that does not exist": (
+        lambda s: s.update(model={"fails_after": 0, "error": "FooError"}),
+        "at scenarios/0/model/error: 'FooError' is not one of ['OSError'",
+    ),
+    "a failing model raising BaseException": (
+        lambda s: s.update(model={"fails_after": 0, "error": "BaseException"}),
+        "at scenarios/0/model/error: 'BaseException' is not one of",
+    ),
+    "an expected error type that does not exist": (
+        lambda s: s["expected"].update(
+            error={"at": 1, "types": ["FooError"], "mentions": []}
+        ),
+        "error type 'FooError' is not one of Python's built-in exception classes",
+    ),
+    "an expected error at set_params with no params": (
+        lambda s: s["expected"].update(
+            error={"at": "set_params", "types": ["ValueError"], "mentions": []}
+        ),
+        "at='set_params' names a step the scenario does not take",
+    ),
 }
 
 
@@ -245,9 +287,60 @@ def test_a_malformed_scenario_is_rejected_naming_the_file_and_the_place(
     assert fragment in str(raised.value)
 
 
+def test_every_error_a_failing_model_may_raise_is_a_builtin_exception() -> None:
+    schema = json.loads(
+        resources.files("conformance.fixtures")
+        .joinpath("scenario.schema.json")
+        .read_text(encoding="utf-8")
+    )
+
+    names = schema["$defs"]["save_error"]["enum"]
+
+    kinds = [getattr(builtins, name, None) for name in names]
+    assert all(isinstance(kind, type) and issubclass(kind, Exception) for kind in kinds)
+
+
 def test_a_file_that_is_not_json_is_rejected_naming_it() -> None:
     with pytest.raises(scenarios.ScenarioError, match=r"^mine.json: not valid JSON"):
         scenarios.parse("{", "mine.json")
+
+
+def test_json_nested_too_deeply_is_rejected_naming_the_file() -> None:
+    with pytest.raises(
+        scenarios.ScenarioError, match="^deep.json: .*nested too deeply"
+    ):
+        scenarios.parse("[" * 100_000, "deep.json")
+
+
+NOT_UTF8 = b"\xff\xfe\x00 not text"
+DEEP = b"[" * 100_000
+
+UNREADABLE = {
+    "a file that is not UTF-8": ("binary.json", NOT_UTF8, "binary.json"),
+    "a folder holding one": ("binary.json", NOT_UTF8, "."),
+    "JSON nested too deeply": ("deep.json", DEEP, "deep.json"),
+}
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "given"),
+    UNREADABLE.values(),
+    ids=[f"{what} -> one usage error line" for what in UNREADABLE],
+)
+def test_an_unreadable_scenario_file_is_one_usage_error_line(
+    pytester: pytest.Pytester, name: str, content: bytes, given: str
+) -> None:
+    folder = pytester.mkdir("given")
+    (folder / name).write_bytes(content)
+
+    result = pytester.runpytest_subprocess(
+        "--impl=reference", f"--scenarios={Path('given', given)}"
+    )
+
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    lines = [line for line in result.outlines + result.errlines if line.strip()]
+    assert len(lines) == 1
+    assert f"{name}: not " in lines[0]
 
 
 def test_a_malformed_file_given_to_the_suite_is_one_usage_error_line(
@@ -273,6 +366,30 @@ def test_a_given_scenario_with_a_shipped_id_is_refused(
 
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines([f"*{taken!r} is already used in the shipped*"])
+
+
+def test_an_empty_scenarios_folder_is_one_usage_error_line(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.mkdir("empty")
+
+    result = pytester.runpytest_subprocess("--impl=reference", "--scenarios=empty")
+
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    lines = [line for line in result.outlines + result.errlines if line.strip()]
+    assert len(lines) == 1
+    assert "--scenarios=empty: the folder" in lines[0]
+    assert "holds no scenario files" in lines[0]
+
+
+def test_a_scenario_file_given_twice_is_read_once(tmp_path: Path) -> None:
+    (tmp_path / "mine.json").write_text(json.dumps(VALID))
+
+    found = differential.given_scenarios(
+        ["mine.json", "./mine.json", str(tmp_path)], tmp_path
+    )
+
+    assert [scenario.id for scenario in found] == ["path-1-example"]
 
 
 # -- replaying -------------------------------------------------------------------------
@@ -343,6 +460,30 @@ def test_a_framework_error_compares_as_the_builtin_it_derives_from() -> None:
     assert scenarios.builtin_error_name(type("Own", (Exception,), {})()) == (
         "Exception"
     )
+
+
+# -- python -m conformance.scenarios ---------------------------------------------------
+
+
+@pytest.fixture
+def installed_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The command as in a non-editable install: no checkout around the package."""
+    monkeypatch.setattr(scenarios_command, "ROOT", tmp_path, raising=False)
+    monkeypatch.setattr(scenarios_command, "FOLDER", tmp_path / "fixtures/scenarios")
+
+
+@pytest.mark.usefixtures("installed_copy")
+def test_check_in_an_installed_copy_compares_the_installed_files() -> None:
+    assert scenarios_command.main(["--check"]) == 0
+
+
+@pytest.mark.usefixtures("installed_copy")
+def test_regenerate_outside_a_checkout_says_so_in_one_line(capsys) -> None:
+    code = scenarios_command.main(["--regenerate"])
+
+    assert code == 2
+    [line] = capsys.readouterr().err.splitlines()
+    assert "is not a source checkout" in line
 
 
 # -- the package -----------------------------------------------------------------------

@@ -107,10 +107,15 @@ def test_a_member_is_a_reference_subclass_naming_its_clauses(name: str) -> None:
     assert member.breaks and set(member.breaks) <= CLAUSES, member.breaks
 
 
+#: Areas whose tests train a real model, which a zoo member has not: they run
+#: for the real implementations only, so no member could be caught there.
+TRAINING_ONLY = {"DIST"}
+
+
 def test_the_zoo_has_a_member_for_every_area_of_the_spec() -> None:
     covered = {clause.partition("-")[0] for m in ALL.values() for clause in m.breaks}
 
-    assert covered == AREAS
+    assert covered == AREAS - TRAINING_ONLY
 
 
 # -- the suite against the zoo -----------------------------------------------------

@@ -52,12 +52,12 @@ def check_agreement(config: pytest.Config, case: Drawn, runs_folder: Path) -> No
     subject = config.stash[differential.SUBJECT]
     oracle = config.stash[differential.ORACLE]
     profile = config.stash[differential.plugin.PROFILE]
-    runs = {}
+    runs = []
     for implementation in (subject, oracle):
         folder = Path(tempfile.mkdtemp(dir=runs_folder))
         observed = scenarios.replay(implementation, case.scenario(), folder)
-        runs[implementation.name] = (observed, folder)
-    (seen_a, folder_a), (seen_b, folder_b) = runs.values()
+        runs.append((observed, folder))
+    (seen_a, folder_a), (seen_b, folder_b) = runs
     a = differential.outcome(seen_a, folder_a)
     b = differential.outcome(seen_b, folder_b)
     differences = differential.compare(a, b)
@@ -65,26 +65,32 @@ def check_agreement(config: pytest.Config, case: Drawn, runs_folder: Path) -> No
         return
 
     names = (subject.name, oracle.name)
-    written = differential.write_divergence(
-        config.stash[differential.OUT_FOLDER],
-        case,
-        subject=subject.name,
-        oracle=oracle.name,
-        profile=profile,
-        expected=scenarios.expected_of(seen_b, folder_b),
-        clauses=CLAUSES,
-        differences=differences,
-    )
     message = [f"{subject.name} and {oracle.name} diverge under profile {profile}"]
     for part in differences:
         message += differential.describe_difference(part, a, b, names)
     message += ["callback and lifecycle:", seen_a.trace.describe()]
-    message += [
-        f"written as a scenario (expected: what {oracle.name} did): "
-        f"{differential.relative(written)}",
-        f"replay it: pytest --impl={subject.name} --profile={profile} "
-        f"--scenarios={differential.relative(written)} -k {written.stem}",
-    ]
+    try:
+        written = differential.write_divergence(
+            config.stash[differential.OUT_FOLDER],
+            case,
+            subject=subject.name,
+            oracle=oracle.name,
+            profile=profile,
+            expected=scenarios.expected_of(seen_b, folder_b),
+            clauses=CLAUSES,
+            differences=differences,
+        )
+    except OSError as error:
+        # The divergence is the finding; a folder that cannot be written must
+        # not take its place.
+        message.append(f"not written as a scenario: {error}")
+    else:
+        message += [
+            f"written as a scenario (expected: what {oracle.name} did): "
+            f"{differential.relative(written)}",
+            f"replay it: pytest --impl={subject.name} --profile={profile} "
+            f"--scenarios={differential.relative(written)} -k {written.stem}",
+        ]
     source, note = reproduce.attempt(seen_a.trace.setup, seen_a.trace.lifecycle)
     if source is not None:
         message += [
@@ -98,6 +104,11 @@ def check_agreement(config: pytest.Config, case: Drawn, runs_folder: Path) -> No
     raise Divergence("\n".join(message), source)
 
 
+#: How many lifecycles a differential run tries per example of the Hypothesis
+#: profile.
+LIFECYCLES_PER_EXAMPLE = 20
+
+
 @pytest.mark.clause(*CLAUSES)
 def test_the_implementations_agree(request: pytest.FixtureRequest, runs_folder: Path):
     config = request.config
@@ -105,7 +116,12 @@ def test_the_implementations_agree(request: pytest.FixtureRequest, runs_folder: 
         pytest.skip("give --oracle=NAME to compare the implementation under test")
     leave_out = frozenset(config.stash[differential.LEFT_OUT])
 
-    @settings(suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+    # The run is this one test, so it gets the budget a whole suite would
+    # spend: twenty times the profile's, 1,000 lifecycles under ``quick``.
+    @settings(
+        max_examples=LIFECYCLES_PER_EXAMPLE * settings().max_examples,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    )
     @given(differential.drawn(leave_out))
     def agree(case: Drawn) -> None:
         check_agreement(config, case, runs_folder)

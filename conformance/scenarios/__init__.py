@@ -26,7 +26,7 @@ import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from conformance.expect import ConformanceFailure, expect, raises
@@ -223,9 +223,13 @@ def validate(data: Any, source: str) -> None:
     if not errors:
         return
     first = jsonschema.exceptions.best_match(errors) or errors[0]
+    message = first.message
+    if first.validator == "pattern" and "title" in first.schema:
+        # The title says what the pattern means better than the pattern.
+        message = f"{first.instance!r} is not {first.schema['title']}"
     more = f" (and {len(errors) - 1} more problems)" if len(errors) > 1 else ""
     raise ScenarioError(
-        f"{source}: at {_where(first.absolute_path)}: {first.message}{more}; "
+        f"{source}: at {_where(first.absolute_path)}: {message}{more}; "
         "the format is fixtures/scenario.schema.json"
     )
 
@@ -234,9 +238,13 @@ def parse(text: str, source: str) -> list[Scenario]:
     """Read, validate and decode the text of a scenario file."""
     try:
         data = json.loads(text)
+        validate(data, source)
     except json.JSONDecodeError as error:
         raise ScenarioError(f"{source}: not valid JSON: {error}") from error
-    validate(data, source)
+    except RecursionError as error:
+        raise ScenarioError(
+            f"{source}: not a scenario file: its values are nested too deeply to read"
+        ) from error
     scenarios = [Scenario.from_json(item, source) for item in data["scenarios"]]
     for scenario in scenarios:
         _check_consistency(scenario)
@@ -244,7 +252,12 @@ def parse(text: str, source: str) -> list[Scenario]:
 
 
 def _check_consistency(scenario: Scenario) -> None:
-    """What the schema cannot say: clause variants and ``at`` indices fit."""
+    """What the schema cannot say.
+
+    Clause variants fit the profiles, every ``at`` names an event or a step the
+    scenario takes, error types are built-in exceptions, and what ``prepare``
+    makes stays inside the run's folder without one path in the way of another.
+    """
     variants = {clause.partition("/")[2] for clause in scenario.clauses} - {""}
     outside = sorted(set(scenario.profiles) - variants) if variants else []
     if outside:
@@ -265,6 +278,56 @@ def _check_consistency(scenario: Scenario) -> None:
             f"{scenario.source}: scenario {scenario.id!r}: at={wrong[0]} names no "
             f"event; it has {count} events, numbered from 0"
         )
+    skipped = {
+        "set_model": not scenario.set_model,
+        "set_params": scenario.params is None,
+    }
+    missing = [at for at in places if skipped.get(at)]
+    if missing:
+        raise ScenarioError(
+            f"{scenario.source}: scenario {scenario.id!r}: at={missing[0]!r} names "
+            f"a step the scenario does not take; give "
+            f"{'params' if missing[0] == 'set_params' else 'set_model: true'}, or "
+            "place the warning or error at another step"
+        )
+    if expected["error"] is not None:
+        _check_error_types(scenario, expected["error"]["types"])
+    _check_prepare(scenario)
+
+
+def _check_error_types(scenario: Scenario, names: Iterable[str]) -> None:
+    for name in names:
+        kind = getattr(builtins, name, None)
+        if not (isinstance(kind, type) and issubclass(kind, Exception)):
+            raise ScenarioError(
+                f"{scenario.source}: scenario {scenario.id!r}: error type {name!r} "
+                "is not one of Python's built-in exception classes (Exception "
+                "and its subclasses, such as ValueError or OSError)"
+            )
+
+
+def _check_prepare(scenario: Scenario) -> None:
+    """No path ``prepare`` makes is in the way of another.
+
+    (That every path stays inside the run's folder is the schema's to say.)
+    """
+    files = list(scenario.prepare.get("files", {}))
+    folders = list(scenario.prepare.get("folders", []))
+    where = f"{scenario.source}: scenario {scenario.id!r}: prepare"
+    file_paths = {PurePosixPath(name): name for name in files}
+    for name in files + folders:
+        path = PurePosixPath(name)
+        above = next((p for p in path.parents if p in file_paths), None)
+        if above is not None:
+            raise ScenarioError(
+                f"{where} makes {file_paths[above]!r} a file and {name!r} a path "
+                "inside it; a file cannot hold other paths"
+            )
+    both = [name for name in folders if PurePosixPath(name) in file_paths]
+    if both:
+        raise ScenarioError(
+            f"{where} makes {both[0]!r} both a file and a folder; give one of them"
+        )
 
 
 def load_file(path: Path) -> list[Scenario]:
@@ -273,6 +336,11 @@ def load_file(path: Path) -> list[Scenario]:
         text = path.read_text(encoding="utf-8")
     except OSError as error:
         raise ScenarioError(f"cannot read scenarios {path}: {error}") from error
+    except UnicodeDecodeError as error:
+        raise ScenarioError(
+            f"cannot read scenarios {path}: not UTF-8 text ({error.reason} at byte "
+            f"{error.start}); a scenario file is JSON, which is UTF-8"
+        ) from error
     return parse(text, str(path))
 
 

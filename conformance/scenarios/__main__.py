@@ -2,8 +2,12 @@
 
 ``--regenerate`` runs every case of :mod:`conformance.scenarios.catalog`
 against the reference under each profile the case lists, and writes
-``fixtures/scenarios/<area>.json``. ``--check`` (the default) does the same
-without writing and exits with 1 when a file differs from what it would write.
+``fixtures/scenarios/<area>.json``. It is a tool for a source checkout: in an
+installed copy of the package, where there is no ``fixtures/`` folder to
+write, it says so in one line and exits with 2. ``--check`` (the default)
+does the same without writing, compares with the scenario files the package
+ships (the checkout's in an editable install, the installed ones otherwise),
+and exits with 1 when a file differs from what it would write.
 
 A case must come out the same under each of its profiles, its warnings and
 error must mention what the case says, and it raises only when the case says
@@ -28,11 +32,21 @@ from conformance.scenarios import (
     encode_events,
     expected_of,
     replay,
+    shipped_files,
     validate,
 )
 from conformance.scenarios.catalog import FILES, Case
 
-FOLDER = Path(__file__).resolve().parents[2] / "fixtures" / "scenarios"
+#: The source checkout this module is in, when it is in one.
+ROOT = Path(__file__).resolve().parents[2]
+FOLDER = ROOT / "fixtures" / "scenarios"
+
+
+def in_checkout(root: Path) -> bool:
+    """True when ``root`` is a source checkout, with the fixtures to write."""
+    return (root / "pyproject.toml").is_file() and (
+        root / "fixtures" / "scenarios"
+    ).is_dir()
 
 
 class CaseError(Exception):
@@ -133,15 +147,26 @@ def main(argv: list[str] | None = None) -> int:
         "(the default)",
     )
     options = parser.parse_args(argv)
+    if options.regenerate and not in_checkout(ROOT):
+        print(
+            f"python -m conformance.scenarios --regenerate: {ROOT} is not a source "
+            "checkout (no pyproject.toml and fixtures/scenarios/ there): the "
+            "command writes the fixtures of a checkout of modelcheckpoint-"
+            "conformance, so run it in one (an editable install works too)",
+            file=sys.stderr,
+        )
+        return 2
+    shipped = {item.name: item for item in shipped_files()}
     stale = []
     try:
         for name in FILES:
             text = render(name)
-            target = FOLDER / f"{name}.json"
             if options.regenerate:
-                target.write_text(text, encoding="utf-8")
-            elif not target.is_file() or target.read_text(encoding="utf-8") != text:
-                stale.append(target.name)
+                (FOLDER / f"{name}.json").write_text(text, encoding="utf-8")
+                continue
+            target = shipped.get(f"{name}.json")
+            if target is None or target.read_text(encoding="utf-8") != text:
+                stale.append(f"{name}.json")
     except CaseError as error:
         print(f"python -m conformance.scenarios: {error}", file=sys.stderr)
         return 2

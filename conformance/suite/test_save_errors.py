@@ -69,7 +69,9 @@ def expect_the_same_error(trace: Trace, error: BaseException) -> None:
             "the save method's exception did not come out unchanged:\n"
             f"  expected: the very {type(error).__name__} raised: {error}\n"
             f"  observed: {observed}\n"
-            f"callback and lifecycle:\n{trace.describe()}"
+            f"callback and lifecycle:\n{trace.describe()}\n"
+            "no reproduction: the run's model has save methods that raise, which "
+            "the generated code does not build"
         )
 
 
