@@ -154,19 +154,53 @@ class Recorder:
         self.loads.append(self._relative(os.fspath(filepath)))
 
 
+class ProbeMetric:
+    """A metric as a Keras 3 model lists it: a name, the way it improves
+    (``_direction``: ``'up'``, ``'down'`` or absent) and, only for a
+    container, the ``metrics`` it holds."""
+
+    def __init__(
+        self,
+        name: str,
+        direction: str | None = None,
+        metrics: Iterable[Any] | None = None,
+    ) -> None:
+        self.name = name
+        if direction is not None:
+            self._direction = direction
+        if metrics is not None:
+            self.metrics = list(metrics)
+
+    def __repr__(self) -> str:
+        return f"ProbeMetric({self.name!r})"
+
+
+#: The metrics of the built-in framework models, compiled with
+#: ``metrics=["accuracy", "mae"]``, as Keras 3 lists them: the loss tracker,
+#: then a container of the compiled metrics.
+PROBE_METRICS = (
+    ProbeMetric("loss"),
+    ProbeMetric(
+        "compile_metrics",
+        metrics=[ProbeMetric("accuracy", "up"), ProbeMetric("mae", "down")],
+    ),
+)
+
+
 class ProbeModel:
     """A stand-in model with no framework behind it.
 
     It offers what a Keras checkpoint callback touches on a model: ``save``,
     ``save_weights``, ``load_weights``, ``distribute_strategy`` (None: no
-    strategy), ``metrics`` (none compiled) and ``stop_training``.
+    strategy), ``metrics`` (those of :data:`PROBE_METRICS`, like the built-in
+    framework models) and ``stop_training``.
     """
 
     distribute_strategy = None
     stop_training = False
 
     def __init__(self, recorder: Recorder) -> None:
-        self.metrics: list[Any] = []
+        self.metrics: list[Any] = list(PROBE_METRICS)
         self.save = recorder.saver("save")
         self.save_weights = recorder.saver("save_weights")
         self.load_weights = recorder.load_weights

@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 from collections.abc import Sequence
 from importlib import resources
+from typing import Any
 
 import pytest
 
 from conformance.expect import expect, raises
-from conformance.harness import Save, Trace, saved_at_batch_end, saved_at_epoch_end
+from conformance.harness import (
+    Harness,
+    ProbeModel,
+    Recorder,
+    Save,
+    Trace,
+    saved_at_batch_end,
+    saved_at_epoch_end,
+)
 from conformance.lifecycle import Event, fit
 
 TEMPLATE = "m{epoch}.h5"
@@ -81,9 +91,7 @@ LOSS_NAMES = ("loss", "val_loss")
 #: Monitors no test model is compiled with (Keras 3's built-in test model has
 #: ``accuracy`` and ``mae``), so that ``mode='auto'`` finds no direction for
 #: them in profile keras3. Only one leading ``val_`` is removed, and the match
-#: is case-sensitive. (A monitor that takes its direction from a compiled
-#: metric is not checked: that needs the framework's compiled metrics, and
-#: which ones a model has is up to the implementation's model.)
+#: is case-sensitive.
 UNRESOLVED_NAMES = (
     "val_acc",
     "auc",
@@ -95,6 +103,16 @@ UNRESOLVED_NAMES = (
     "my_loss",
     "",
 )
+
+
+#: Metrics the test models are compiled with (``metrics=["accuracy", "mae"]``,
+#: the built-in framework models and the probe model alike), each with the
+#: direction its ``_direction`` gives under ``mode='auto'`` in profile keras3.
+COMPILED_DIRECTIONS = [
+    (prefix + name, way)
+    for name, way in (("accuracy", "max"), ("mae", "min"))
+    for prefix in ("", "val_")
+]
 
 
 def expect_auto_outcome(trace: Trace, monitor: str, outcome: str) -> None:
@@ -164,6 +182,20 @@ def test_auto_mode_minimises_the_loss(harness, monitor):
 
 @pytest.mark.clause("MODE-2/keras3")
 @pytest.mark.parametrize(
+    ("monitor", "direction"),
+    COMPILED_DIRECTIONS,
+    ids=[f"mode=auto,monitor={name} -> {way}" for name, way in COMPILED_DIRECTIONS],
+)
+def test_auto_mode_takes_the_direction_of_the_compiled_metric(
+    harness, monitor, direction
+):
+    trace = run_best_only(harness, monitor, VALUES, mode="auto")
+
+    expect_auto_outcome(trace, monitor, direction)
+
+
+@pytest.mark.clause("MODE-2/keras3")
+@pytest.mark.parametrize(
     "monitor",
     UNRESOLVED_NAMES,
     ids=lambda name: f"mode=auto,monitor={shown(name)} -> ValueError at epoch end",
@@ -172,6 +204,30 @@ def test_auto_mode_raises_at_the_first_epoch_end_for_a_monitor_with_no_direction
     harness, monitor
 ):
     trace = run_best_only(harness, monitor, VALUES, mode="auto")
+
+    expect_auto_outcome(trace, monitor, NO_DIRECTION)
+
+
+def model_without_metrics(recorder: Recorder) -> Any:
+    """A probe model with no ``metrics`` attribute at all."""
+    model = ProbeModel(recorder)
+    del model.metrics
+    return model
+
+
+@pytest.mark.clause("MODE-2/keras3")
+@pytest.mark.parametrize(
+    "monitor",
+    ["accuracy", "val_mae"],
+    ids=lambda name: f"mode=auto,monitor={name},model without metrics -> ValueError",
+)
+def test_auto_mode_raises_for_a_model_that_has_no_metrics(harness, monitor):
+    implementation = dataclasses.replace(
+        harness.implementation, make_model=model_without_metrics
+    )
+    runner = Harness(implementation, harness.folder, harness.clauses)
+
+    trace = run_best_only(runner, monitor, VALUES, mode="auto")
 
     expect_auto_outcome(trace, monitor, NO_DIRECTION)
 

@@ -1,0 +1,310 @@
+"""Mutation testing of the reference, with the conformance suite as the test.
+
+``python tools/mutation.py run`` runs mutmut (configured in ``[tool.mutmut]`` of
+pyproject.toml) once per profile of SPEC.md, each in a fresh copy of the
+project under ``build/mutation/<profile>/``: the suite checks one profile per
+pytest session, and mutmut keeps one set of results per folder. The keras3
+pass also exercises ``callback.py``, whose code ``Keras3ModelCheckpoint``
+inherits, so a mutant counts as killed when either profile's tests kill it,
+and the second pass only runs the mutants that the first one left alive.
+
+``python tools/mutation.py report`` reads the results of the last run again.
+Both print the score and the kills per clause area, the area being that of the
+clause ids the reference names beside the mutated line (or, failing that, on
+the nearest line above it in the same function). Every mutant not killed must
+be listed in ``reference_impl/equivalent_mutants.toml``, either as equivalent
+(no observable behaviour differs) or as unspecified (it changes only what
+SPEC.md leaves open), with why; the command fails when one is not, or when an
+entry is stale.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import difflib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+import tomllib
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+WORK = ROOT / "build" / "mutation"
+PROFILES = ("keras2", "keras3")
+COPIED = ("pyproject.toml", "SPEC.md", "reference_impl", "conformance", "fixtures")
+EQUIVALENTS = ROOT / "reference_impl" / "equivalent_mutants.toml"
+CLAUSE = re.compile(r"\b([A-Z]+)-\d+(?:/keras[23])?\b")
+
+#: mutmut's exit codes of a mutant's test run, as it reads them.
+KILLED_CODES = {1, 3}
+SURVIVED_CODES = {0}
+NO_TEST_CODES = {5, 33}
+TIMEOUT_CODES = {-24, 24, 152, 255, 36}
+#: Outcomes that count as a kill: a suite that runs into mutmut's time limit
+#: (a mutant that loops forever) does not pass either.
+DETECTED = {"killed", "timeout"}
+
+
+@dataclass(frozen=True)
+class Mutant:
+    """One mutant: where it is, what it changes and what came of it."""
+
+    name: str
+    source: str  # e.g. reference_impl/callback.py
+    line: int  # in the unmutated source
+    original: str
+    mutated: str
+    area: str
+    outcome: str  # killed, survived, timeout or no tests
+
+
+# -- running ------------------------------------------------------------------
+
+
+def prepare(profile: str) -> Path:
+    """A fresh copy of what mutmut needs, in which it runs for ``profile``."""
+    folder = WORK / profile
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+    for name in COPIED:
+        source = ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, folder / name, symlinks=True, ignore=ignore)
+        else:
+            shutil.copy2(source, folder / name)
+    return folder
+
+
+def run_profile(
+    profile: str, *, max_children: int, only: list[str] | None = None
+) -> float:
+    """Run mutmut for one profile, on the mutants named in ``only`` if given.
+
+    Returns the seconds it took.
+    """
+    folder = prepare(profile)
+    env = dict(os.environ, PYTEST_ADDOPTS=f"--profile={profile}")
+    command = ["mutmut", "run", "--max-children", str(max_children), *(only or [])]
+    start = time.monotonic()
+    with open(folder / "mutmut.log", "w") as log:
+        done = subprocess.run(command, cwd=folder, env=env, stdout=log, stderr=log)
+    seconds = time.monotonic() - start
+    print(f"{profile}: mutmut ran in {seconds:.0f} s (log: {folder / 'mutmut.log'})")
+    if done.returncode != 0:
+        sys.exit(f"{profile}: mutmut exited with {done.returncode}; see its log")
+    return seconds
+
+
+# -- reading results --------------------------------------------------------------
+
+
+def exit_codes(profile: str) -> dict[str, int | None]:
+    """Each mutant's exit code in ``profile``'s run."""
+    codes: dict[str, int | None] = {}
+    for meta in (WORK / profile / "mutants" / "reference_impl").glob("*.py.meta"):
+        codes.update(json.loads(meta.read_text())["exit_code_by_key"])
+    return codes
+
+
+def outcome(codes: list[int | None]) -> str:
+    """One verdict from the profiles' runs: a kill in any of them is a kill."""
+    if any(code in KILLED_CODES for code in codes):
+        return "killed"
+    if any(code in TIMEOUT_CODES for code in codes):
+        return "timeout"
+    if any(code in SURVIVED_CODES for code in codes):
+        return "survived"
+    if all(code in NO_TEST_CODES for code in codes):
+        return "no tests"
+    return "not checked"
+
+
+def function_start(source: Path, qualname: str) -> int:
+    """The line of ``def`` of ``qualname`` (``Class.method`` or ``function``)."""
+    tree = ast.parse(source.read_text())
+    scopes: list[tuple[str, ast.AST]] = [("", tree)]
+    while scopes:
+        prefix, node = scopes.pop()
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.ClassDef | ast.FunctionDef):
+                name = f"{prefix}{child.name}"
+                if name == qualname and isinstance(child, ast.FunctionDef):
+                    return child.lineno
+                scopes.append((f"{name}.", child))
+    raise LookupError(f"{qualname} is not defined in {source}")
+
+
+def qualname_of(mangled: str) -> str:
+    """``xǁClassǁmethod`` -> ``Class.method``; ``x_function`` -> ``function``."""
+    if mangled.startswith("x\u01c1"):
+        return ".".join(mangled[2:].split("\u01c1"))
+    return mangled[2:]
+
+
+def changed_line(
+    mutated_file: list[str], spans: dict[str, list[int]], name: str
+) -> tuple[int, str, str]:
+    """Offset in its function, original text and mutated text of the change."""
+    function, _, number = name.rpartition("__mutmut_")
+    start, end = spans[f"{function}__mutmut_orig"]
+    original = mutated_file[start - 1 : end]
+    start, end = spans[f"{function}__mutmut_{number}"]
+    mutated = [
+        line.replace(name, f"{function}__mutmut_orig")
+        for line in mutated_file[start - 1 : end]
+    ]
+    matcher = difflib.SequenceMatcher(a=original, b=mutated, autojunk=False)
+    for tag, a0, a1, b0, b1 in matcher.get_opcodes():
+        if tag != "equal":
+            old = " / ".join(line.strip() for line in original[a0:a1])
+            new = " / ".join(line.strip() for line in mutated[b0:b1])
+            return a0, old, new
+    return 0, "", ""
+
+
+def clause_area(lines: list[str], line: int, first: int) -> str:
+    """The area of the clause ids on ``line`` or the nearest above it."""
+    for number in range(line, first - 1, -1):
+        found = CLAUSE.findall(lines[number - 1])
+        if found:
+            return found[0]
+    return "none"
+
+
+def mutants(profiles: tuple[str, ...]) -> list[Mutant]:
+    codes = {profile: exit_codes(profile) for profile in profiles}
+    names = sorted({name for by_name in codes.values() for name in by_name})
+    found = []
+    for name in names:
+        module, _, function = name.rpartition(".")
+        source_name = module.replace(".", "/") + ".py"
+        mangled = function.rpartition("__mutmut_")[0]
+        folder = WORK / next(p for p in profiles if name in codes[p])
+        mutated_path = folder / "mutants" / source_name
+        spans = json.loads(Path(f"{mutated_path}.spans").read_text())["spans"]
+        offset, old, new = changed_line(
+            mutated_path.read_text().splitlines(), spans, function
+        )
+        source = ROOT / source_name
+        start = function_start(source, qualname_of(mangled))
+        lines = source.read_text().splitlines()
+        found.append(
+            Mutant(
+                name=name,
+                source=source_name,
+                line=start + offset,
+                original=old,
+                mutated=new,
+                area=clause_area(lines, start + offset, start),
+                outcome=outcome([codes[p][name] for p in profiles if name in codes[p]]),
+            )
+        )
+    return found
+
+
+# -- equivalents and report ---------------------------------------------------------
+
+
+KINDS = ("equivalent", "unspecified")
+
+
+def equivalents() -> dict[str, dict[str, str]]:
+    """The listed mutants by name, each of a kind in ``KINDS``."""
+    entries = tomllib.loads(EQUIVALENTS.read_text()).get("mutant", [])
+    for entry in entries:
+        if entry.get("kind") not in KINDS or not entry.get("why"):
+            sys.exit(
+                f"{EQUIVALENTS.name}: entry {entry.get('name')!r} needs kind= one "
+                f"of {', '.join(KINDS)} and a why= sentence"
+            )
+    return {entry["name"]: entry for entry in entries}
+
+
+def report(found: list[Mutant]) -> int:
+    """Print the score and per-area kills; 1 when something is unaccounted for."""
+    listed = equivalents()
+    problems = []
+    for mutant in found:
+        entry = listed.get(mutant.name)
+        if mutant.outcome in DETECTED:
+            if entry is not None:
+                problems.append(f"listed as equivalent but killed: {mutant.name}")
+        elif entry is None:
+            problems.append(
+                f"{mutant.outcome}: {mutant.name} ({mutant.source}:{mutant.line})\n"
+                f"    - {mutant.original}\n    + {mutant.mutated}"
+            )
+        elif entry.get("mutated") != mutant.mutated:
+            problems.append(
+                f"stale entry: {mutant.name} now mutates {mutant.mutated!r}"
+            )
+    known = {mutant.name for mutant in found}
+    problems += [f"listed but not generated: {name}" for name in listed.keys() - known]
+
+    killed = Counter(m.area for m in found if m.outcome in DETECTED)
+    total = Counter(m.area for m in found)
+    by_kind = {
+        kind: Counter(
+            m.area
+            for m in found
+            if m.outcome not in DETECTED and listed.get(m.name, {}).get("kind") == kind
+        )
+        for kind in KINDS
+    }
+    print(f"{'area':<6} {'killed':>6} {'equiv.':>6} {'unspec.':>7} {'total':>6}")
+    for area in sorted(total):
+        print(
+            f"{area:<6} {killed[area]:>6} {by_kind['equivalent'][area]:>6} "
+            f"{by_kind['unspecified'][area]:>7} {total[area]:>6}"
+        )
+    all_killed = sum(killed.values())
+    timeouts = sum(m.outcome == "timeout" for m in found)
+    equivalent, unspecified = (sum(by_kind[kind].values()) for kind in KINDS)
+    checkable = len(found) - equivalent - unspecified
+    score = all_killed / checkable if checkable else 0.0
+    print(
+        f"{len(found)} mutants: {all_killed} killed ({timeouts} by a timeout), "
+        f"{equivalent} equivalent, "
+        f"{unspecified} unspecified by SPEC.md; score {all_killed}/{checkable} = "
+        f"{score:.1%} of the rest"
+    )
+    for problem in problems:
+        print(problem)
+    return 1 if problems else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.partition("\n")[0])
+    parser.add_argument("command", choices=("run", "report"))
+    parser.add_argument("--max-children", type=int, default=2)
+    parser.add_argument("--profile", choices=PROFILES, action="append")
+    args = parser.parse_args(argv)
+    profiles = tuple(args.profile or PROFILES)
+
+    if args.command == "run":
+        shutil.rmtree(WORK, ignore_errors=True)  # no results of an earlier run
+        seconds, only = 0.0, None
+        for done, profile in enumerate(profiles):
+            seconds += run_profile(profile, max_children=args.max_children, only=only)
+            alive = [
+                m.name
+                for m in mutants(profiles[: done + 1])
+                if m.outcome not in DETECTED
+            ]
+            if not alive:
+                break
+            only = alive
+        print(f"all profiles: {seconds:.0f} s")
+    return report(mutants(profiles))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
