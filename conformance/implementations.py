@@ -107,6 +107,38 @@ class Implementation:
         callback = self.variants.get(profile, self.callback)
         return dataclasses.replace(self, callback=callback, profile=profile)
 
+    def with_failing_saves(
+        self, *, after: int, error: Callable[[Any], BaseException]
+    ) -> Implementation:
+        """This implementation, with a model whose saves fail after ``after``.
+
+        Both save methods share one count: the first ``after`` calls record
+        and write as usual, every later one raises ``error(filepath)``. The
+        model is otherwise the implementation's own, so only the failure
+        differs from a normal run.
+        """
+        make_model = self.make_model
+
+        def make(recorder: Recorder) -> Any:
+            model = make_model(recorder)
+            calls = 0
+
+            def failing(recorded: Callable[..., None]) -> Callable[..., None]:
+                def save(filepath: Any, *args: Any, **kwargs: Any) -> None:
+                    nonlocal calls
+                    calls += 1
+                    if calls > after:
+                        raise error(filepath)
+                    recorded(filepath, *args, **kwargs)
+
+                return save
+
+            model.save = failing(recorder.saver("save"))
+            model.save_weights = failing(recorder.saver("save_weights"))
+            return model
+
+        return dataclasses.replace(self, make_model=make)
+
     def describe(self) -> str:
         versions = ", ".join(f"{k} {v}" for k, v in self.versions.items())
         where = f"{self.callback.__module__}.{self.callback.__qualname__}"

@@ -23,14 +23,14 @@ import functools
 import json
 import math
 import os
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from conformance.expect import ConformanceFailure, expect, raises
-from conformance.harness import Harness, Recorder, Save, Trace
+from conformance.harness import Harness, Save, Trace
 from conformance.implementations import Implementation
 from conformance.lifecycle import INDEXED_HOOKS, NO_LOGS, Event, Lifecycle
 
@@ -379,32 +379,6 @@ def load_shipped() -> list[Scenario]:
 # -- replaying ---------------------------------------------------------------------
 
 
-def _failing_model(implementation: Implementation, *, after: int, error: str):
-    """The implementation, with a model whose saves raise after ``after`` calls."""
-    make_model = implementation.make_model
-    kind = getattr(builtins, error)
-
-    def make(recorder: Recorder) -> Any:
-        model = make_model(recorder)
-        calls = 0
-
-        def failing(recorded: Callable[..., None]) -> Callable[..., None]:
-            def save(filepath: Any, *args: Any, **kwargs: Any) -> None:
-                nonlocal calls
-                calls += 1
-                if calls > after:
-                    raise kind(f"the model cannot save {filepath}")
-                recorded(filepath, *args, **kwargs)
-
-            return save
-
-        model.save = failing(recorder.saver("save"))
-        model.save_weights = failing(recorder.saver("save_weights"))
-        return model
-
-    return dataclasses.replace(implementation, make_model=make)
-
-
 def _prepare(folder: Path, prepare: Mapping[str, Any]) -> None:
     for name in prepare.get("folders", []):
         (folder / name).mkdir(parents=True, exist_ok=True)
@@ -433,10 +407,10 @@ def replay(
     """
     _prepare(folder, scenario.prepare)
     if scenario.model is not None:
-        implementation = _failing_model(
-            implementation,
+        kind = getattr(builtins, scenario.model["error"])
+        implementation = implementation.with_failing_saves(
             after=scenario.model["fails_after"],
-            error=scenario.model["error"],
+            error=lambda path: kind(f"the model cannot save {path}"),
         )
     session = Harness(implementation, folder, scenario.clauses).session(
         set_model=scenario.set_model, params=scenario.params, **scenario.arguments

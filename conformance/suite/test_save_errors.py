@@ -12,7 +12,6 @@ import pytest
 from conformance.expect import ConformanceFailure, expect, raises
 from conformance.harness import (
     Harness,
-    Recorder,
     Save,
     Trace,
     saved_at_batch_end,
@@ -26,32 +25,10 @@ MONITOR = "val_loss"
 
 
 def failing_after(harness: Harness, error: BaseException, *, after: int) -> Harness:
-    """A harness whose model records ``after`` saves, then raises ``error``.
-
-    Both save methods share the count; the model is otherwise the
-    implementation's own, so only the failure differs from a normal run.
-    """
-    make_model = harness.implementation.make_model
-
-    def make(recorder: Recorder) -> Any:
-        model = make_model(recorder)
-        calls = 0
-
-        def failing(recorded: Callable[..., None]) -> Callable[..., None]:
-            def save(filepath: Any, *args: Any, **kwargs: Any) -> None:
-                nonlocal calls
-                calls += 1
-                if calls > after:
-                    raise error
-                recorded(filepath, *args, **kwargs)
-
-            return save
-
-        model.save = failing(recorder.saver("save"))
-        model.save_weights = failing(recorder.saver("save_weights"))
-        return model
-
-    implementation = dataclasses.replace(harness.implementation, make_model=make)
+    """A harness whose model records ``after`` saves, then raises ``error``."""
+    implementation = harness.implementation.with_failing_saves(
+        after=after, error=lambda _: error
+    )
     return Harness(implementation, harness.folder, harness.clauses)
 
 
