@@ -444,14 +444,38 @@ def compare(a: Mapping[str, Any], b: Mapping[str, Any]) -> list[str]:
     return differences
 
 
+def place(at: int | str, events: Sequence[Event]) -> str:
+    """Where an outcome happened: ``train_batch_end(1) of epoch 0 (event 5)``.
+
+    ``at`` is a position in ``events`` or a stage before them
+    (``construction``, ``set_model``).
+    """
+    if isinstance(at, str):
+        return at
+    event = events[at]
+    where = event.hook.removeprefix("on_")
+    if event.index is not None:
+        where += f"({event.index})"
+        if "batch" in event.hook and event.epoch is not None:
+            where += f" of epoch {event.epoch}"
+    return f"{where} (event {at})"
+
+
 def describe_difference(
-    part: str, a: Mapping[str, Any], b: Mapping[str, Any], names: Sequence[str]
+    part: str,
+    a: Mapping[str, Any],
+    b: Mapping[str, Any],
+    names: Sequence[str],
+    events: Sequence[Event],
 ) -> list[str]:
+    """The lines that show how ``part`` differs between two outcomes."""
     shown = {
-        "saves": lambda o: [f"{s['method']}({s['path']!r}) at {s['at']}" for s in o],
+        "saves": lambda o: [
+            f"{s['method']}({s['path']!r}) in {place(s['at'], events)}" for s in o
+        ],
         "lines": lambda o: [repr(line) for line in o],
-        "warnings": lambda o: [f"one at {at}" for at in o],
-        "error": lambda o: [] if o is None else [f"{o[0]} at {o[1]}"],
+        "warnings": lambda o: [f"one in {place(at, events)}" for at in o],
+        "error": lambda o: [] if o is None else [f"{o[0]} in {place(o[1], events)}"],
     }[part]
     lines = [f"{part} differ:"]
     for name, result in zip(names, (a, b), strict=True):

@@ -71,6 +71,7 @@ hypothesis.settings.register_profile(
     print_blob=True,
 )
 DEFAULT_HYPOTHESIS_PROFILE = "quick"
+HYPOTHESIS_PROFILES = ("quick", "thorough")
 
 #: Seconds a test of the suite may take (pytest-timeout's ``--timeout``) unless
 #: the user sets a timeout: far above any test's need (a test that trains
@@ -189,7 +190,16 @@ def pytest_configure(config: pytest.Config) -> None:
     ):
         config.args = [str(SUITE)]
     suite_run = config.getoption("impl") is not None or _runs_suite(config)
-    if not config.getoption("hypothesis_profile", None) and suite_run:
+    asked_profile = config.getoption("hypothesis_profile", None)
+    if asked_profile and suite_run:
+        try:
+            hypothesis.settings.get_profile(asked_profile)
+        except hypothesis.errors.InvalidArgument:
+            raise pytest.UsageError(
+                f"--hypothesis-profile={asked_profile} is not a registered "
+                f"Hypothesis profile; the suite's are {', '.join(HYPOTHESIS_PROFILES)}"
+            ) from None
+    if not asked_profile and suite_run:
         # Only for runs that ask for an implementation or run this suite: a
         # user's own Hypothesis tests in the same environment keep theirs.
         hypothesis.settings.load_profile(DEFAULT_HYPOTHESIS_PROFILE)

@@ -44,3 +44,13 @@ def test_hypothesis_own_option_chooses_the_thorough_profile(pytester) -> None:
         ["hypothesis profile: thorough (max_examples=500, *)", "*examples=500*"]
     )
     assert result.ret == pytest.ExitCode.OK
+
+
+def test_an_unknown_profile_is_one_usage_error_line(pytester) -> None:
+    result = run(pytester, "test_counting.py", "--hypothesis-profile=quik")
+
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(
+        ["ERROR: --hypothesis-profile=quik is not a registered Hypothesis profile;*"]
+    )
+    assert "INTERNALERROR" not in result.stderr.str()

@@ -12,6 +12,7 @@ import pytest
 
 from conformance import differential, implementations, scenarios
 from conformance.implementations import Implementation, ImplementationError
+from conformance.lifecycle import fit
 
 ZOO = "zoo.count_reset_each_epoch"
 WRITTEN = "divergences/divergence-reference-vs-zoo-count-reset-each-epoch.json"
@@ -297,6 +298,28 @@ def test_each_run_folder_reads_as_folder_in_printed_lines(tmp_path, reference):
 
     assert seen[0]["lines"] == ["Epoch 1: saving model to <folder>/m-1.h5"]
     assert differential.compare(*seen) == []
+
+
+def test_a_difference_names_the_hooks_it_happened_in() -> None:
+    events = fit(1, 2)  # train_begin, epoch_begin(0), batch 0, batch 1, ...
+    batch_end = next(
+        i for i, e in enumerate(events) if e.hook == "on_train_batch_end" and e.index
+    )
+    epoch_end = next(i for i, e in enumerate(events) if e.hook == "on_epoch_end")
+    a = {"saves": [{"method": "save", "path": "m.h5", "at": batch_end}]}
+    b = {"saves": [{"method": "save", "path": "m.h5", "at": epoch_end}]}
+    a["error"] = ("ValueError", "construction")
+    b["error"] = None
+
+    saves = differential.describe_difference("saves", a, b, ("x", "y"), events)
+    error = differential.describe_difference("error", a, b, ("x", "y"), events)
+
+    assert saves == [
+        "saves differ:",
+        f"  x: save('m.h5') in train_batch_end(1) of epoch 0 (event {batch_end})",
+        f"  y: save('m.h5') in epoch_end(0) (event {epoch_end})",
+    ]
+    assert error == ["error differ:", "  x: ValueError in construction", "  y: (none)"]
 
 
 # -- a divergence: found, shrunk, printed, written, replayed ---------------------------

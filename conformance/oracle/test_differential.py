@@ -67,7 +67,7 @@ def check_agreement(config: pytest.Config, case: Drawn, runs_folder: Path) -> No
     names = (subject.name, oracle.name)
     message = [f"{subject.name} and {oracle.name} diverge under profile {profile}"]
     for part in differences:
-        message += differential.describe_difference(part, a, b, names)
+        message += differential.describe_difference(part, a, b, names, case.events)
     message += ["callback and lifecycle:", seen_a.trace.describe()]
     try:
         written = differential.write_divergence(
