@@ -154,6 +154,20 @@ class Recorder:
         self.loads.append(self._relative(os.fspath(filepath)))
 
 
+class ProbeOptions:
+    """Saving options of no framework in particular, for SAVE-6/keras2.
+
+    A callback is to hand the object it was given to every save untouched, so
+    the harness gives one that only says what it was made for.
+    """
+
+    def __init__(self, weights_only: bool) -> None:
+        self.weights_only = weights_only
+
+    def __repr__(self) -> str:
+        return f"ProbeOptions(weights_only={self.weights_only})"
+
+
 class ProbeMetric:
     """A metric as a Keras 3 model lists it: a name, the way it improves
     (``_direction``: ``'up'``, ``'down'`` or absent) and, only for a

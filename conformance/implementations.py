@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from conformance.harness import ProbeModel, Recorder, no_process_exit
+from conformance.harness import ProbeModel, ProbeOptions, Recorder, no_process_exit
 from conformance.lifecycle import ALL_HOOKS
 
 ENTRY_POINT_GROUP = "modelcheckpoint_conformance.implementations"
@@ -77,13 +77,17 @@ class Implementation:
     """A ModelCheckpoint implementation, ready to be driven by the harness.
 
     ``make_model`` receives the run's :class:`Recorder` and returns the model
-    handed to ``set_model``. ``ignored_warnings`` holds regular expressions of
-    warnings the framework emits on its own, which are not the callback's.
+    handed to ``set_model``. ``make_options`` receives ``save_weights_only``
+    and returns an ``options`` object the callback accepts for it
+    (SAVE-6/keras2; a framework's callback may refuse objects of any other
+    class). ``ignored_warnings`` holds regular expressions of warnings the
+    framework emits on its own, which are not the callback's.
     """
 
     name: str
     callback: type
     make_model: Callable[[Recorder], Any] = ProbeModel
+    make_options: Callable[[bool], Any] = ProbeOptions
     profile: str = "keras2"
     origin: str = ""
     versions: Mapping[str, str] = field(default_factory=dict)
@@ -189,6 +193,15 @@ def _tiny_model(keras: Any) -> Any:
     return model
 
 
+def _tensorflow_options(weights_only: bool) -> Any:
+    """The options class the Keras 2 line accepts for ``save_weights_only``."""
+    import tensorflow as tf
+
+    if weights_only:
+        return tf.train.CheckpointOptions()
+    return tf.saved_model.SaveOptions()
+
+
 def _tf_keras() -> Implementation:
     _quiet_tensorflow()
     import tf_keras
@@ -199,6 +212,7 @@ def _tf_keras() -> Implementation:
         "tf_keras",
         tf_keras.callbacks.ModelCheckpoint,
         lambda recorder: _recording(model(), recorder),
+        make_options=_tensorflow_options,
         origin="built-in, a real tf_keras model",
         versions={
             "tf_keras": _version("tf-keras"),
@@ -379,7 +393,8 @@ PROTOCOL_HOOKS = ("set_model", "set_params", *sorted(ALL_HOOKS))
 
 
 def _check_parts(implementation: Implementation, scratch: str) -> None:
-    """The implementation's own parts work: patterns compile, a model is made.
+    """The implementation's own parts work: patterns compile, a model and
+    options are made.
 
     Otherwise every test would fail, blamed on the callback.
     """
@@ -400,6 +415,15 @@ def _check_parts(implementation: Implementation, scratch: str) -> None:
             f"{type(error).__name__}: {error}; it must return the model to hand "
             "to set_model, given the harness's Recorder"
         ) from error
+    for weights_only in (False, True):
+        try:
+            implementation.make_options(weights_only)
+        except (Exception, SystemExit) as error:
+            raise ImplementationError(
+                f"--impl={name}: the implementation's make_options raised "
+                f"{type(error).__name__}: {error}; it must return an options "
+                "object the callback accepts, given save_weights_only"
+            ) from error
 
 
 def check_protocol(implementation: Implementation) -> None:

@@ -38,6 +38,8 @@ class ModelCheckpoint:
     initial_value_threshold``, then keyword arguments (CON-1, CON-2).
     """
 
+    model: Any  # given by set_model; no hook saves before it is
+
     def __init__(
         self,
         filepath: str | os.PathLike[str],
@@ -57,9 +59,7 @@ class ModelCheckpoint:
         self.save_best_only = save_best_only
         self.save_weights_only = save_weights_only
         self.save_freq = save_freq
-        self.options = options
-        self.model: Any = None
-        self.params: dict[str, Any] = {}
+        self.options = options  # SAVE-6/keras2
 
         self.period = 1
         if "period" in kwargs:
@@ -69,9 +69,7 @@ class ModelCheckpoint:
                 UserWarning,
                 stacklevel=2,
             )
-        self.load_weights_on_restart = False
-        if "load_weights_on_restart" in kwargs:
-            self.load_weights_on_restart = kwargs.pop("load_weights_on_restart")
+        if "load_weights_on_restart" in kwargs:  # ignored, as OPEN-4 allows
             warnings.warn(  # CON-6/keras2
                 "`load_weights_on_restart` is deprecated; call "
                 "`model.load_weights()` before `fit()` instead.",
@@ -111,7 +109,7 @@ class ModelCheckpoint:
         self.model = model
 
     def set_params(self, params: Mapping[str, Any]) -> None:
-        self.params = dict(params)  # HOOK-7
+        """Accepted; the training parameters change no save (HOOK-7)."""
 
     def on_train_begin(self, logs: Mapping[str, Any] | None = None) -> None:
         """Nothing is reset between fits (STATE-1, BEST-6)."""
@@ -247,7 +245,7 @@ class ModelCheckpoint:
             if self.options is None:
                 save(filepath, overwrite=True)  # SAVE-1
             else:
-                save(filepath, overwrite=True, options=self.options)
+                save(filepath, overwrite=True, options=self.options)  # SAVE-6/keras2
         except IsADirectoryError as error:
             raise OSError(  # PATH-9
                 f"filepath={filepath!r} is an existing folder; ModelCheckpoint "

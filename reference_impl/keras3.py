@@ -82,7 +82,7 @@ class Keras3ModelCheckpoint(ModelCheckpoint):
             return
         for metric in _metrics_of(self.model):
             direction = getattr(metric, "_direction", None)
-            if getattr(metric, "name", None) == name and direction is not None:
+            if metric.name == name and direction is not None:
                 self.mode = "max" if direction == "up" else "min"
                 return
         raise ValueError(

@@ -68,7 +68,7 @@ def test_the_report_names_the_run(zoo_run: Run) -> None:
         "class": "conformance.zoo.paths.ZeroBasedEpoch",
         "version": VERSION,
     }
-    assert (data["suite_version"], data["spec_version"]) == (VERSION, "1")
+    assert (data["suite_version"], data["spec_version"]) == (VERSION, "2")
     assert (data["profile"], data["hypothesis_profile"]) == ("keras2", "quick")
     assert data["exit_status"] == pytest.ExitCode.TESTS_FAILED
 

@@ -835,7 +835,13 @@ def test_without_best_only_an_auto_monitor_with_no_direction_raises(harness, mon
         fit(2, epoch_logs={monitor: 0.5}), filepath=TEMPLATE, monitor=monitor
     )
 
-    expect(trace, saves=[], error=raises(ValueError, monitor, at="on_epoch_end"))
+    expect(
+        trace,
+        saves=[],
+        error=raises(
+            ValueError, monitor, "mode='max'", "mode='min'", at="on_epoch_end"
+        ),
+    )
 
 
 # -- BEST-9: a monitored value that is not a scalar ---------------------------

@@ -39,8 +39,9 @@ class Trigger:
     lifecycle: Lifecycle
     saves_at: Sequence[tuple[int, int | None]]  # (epoch, batch or None)
 
-    def expected(self, weights_only: bool) -> list[Save]:
-        template, method = template_of(weights_only), method_of(weights_only)
+    def expected(self, weights_only: bool, template: str | None = None) -> list[Save]:
+        method = method_of(weights_only)
+        template = template or template_of(weights_only)
         return [
             saved_at_epoch_end(epoch, template.format(epoch=epoch + 1), method)
             if batch is None
@@ -84,13 +85,13 @@ def _case_id(trigger: Trigger, weights_only: bool) -> str:
     )
 
 
-def expect_overwrite_keyword(trace: Trace) -> None:
-    """Check that every save was called with the keyword ``overwrite=True``."""
+def expect_keyword(trace: Trace, keyword: str, value: Any) -> None:
+    """Check that every save was called with ``keyword`` set to ``value`` itself."""
     __tracebackhide__ = True
     wrong = [
         f"{save}: keyword arguments {dict(save.kwargs)!r}"
         for save in trace.saves
-        if save.kwargs.get("overwrite") is not True
+        if save.kwargs.get(keyword) is not value
     ]
     if wrong:
         clause = ", ".join(trace.clauses)
@@ -98,7 +99,7 @@ def expect_overwrite_keyword(trace: Trace) -> None:
             "\n".join(
                 [
                     f"[{clause}] the run does not conform",
-                    "save called without overwrite=True:",
+                    f"save called without {keyword}={value!r}:",
                     *(f"  {line}" for line in wrong),
                     "callback and lifecycle:",
                     trace.describe(),
@@ -142,7 +143,43 @@ def test_every_save_passes_overwrite_true(harness, trigger, weights_only):
     )
 
     expect(trace, saves=trigger.expected(weights_only))
-    expect_overwrite_keyword(trace)
+    expect_keyword(trace, "overwrite", True)
+
+
+# -- SAVE-6/keras2: an options object reaches the save -------------------------------
+
+#: Templates of no native Keras format, whose saves take options in the Keras 2
+#: line (the suffixes are not otherwise tested here).
+OPTIONS_TEMPLATES = ("m{epoch}", "m{epoch}.h5")
+OPTIONS_CASES = [
+    (t, w, template)
+    for t in TRIGGERS
+    for w in (False, True)
+    for template in OPTIONS_TEMPLATES
+]
+
+
+@pytest.mark.clause("SAVE-6/keras2")
+@pytest.mark.parametrize(
+    ("trigger", "weights_only", "template"),
+    OPTIONS_CASES,
+    ids=[
+        f"save_weights_only={w},{t.name},{template} -> options passed"
+        for t, w, template in OPTIONS_CASES
+    ],
+)
+def test_the_options_given_reach_every_save(harness, trigger, weights_only, template):
+    options = harness.implementation.make_options(weights_only)
+    trace = harness.run(
+        trigger.lifecycle,
+        filepath=template,
+        save_weights_only=weights_only,
+        options=options,
+        **trigger.kwargs,
+    )
+
+    expect(trace, saves=trigger.expected(weights_only, template))
+    expect_keyword(trace, "options", options)
 
 
 # -- SAVE-2: whatever the model's class ------------------------------------------------

@@ -119,6 +119,5 @@ class SetParamsMovesEpochSaves(ModelCheckpoint):
     breaks = ("HOOK-7",)
 
     def set_params(self, params: Mapping[str, Any]) -> None:
-        super().set_params(params)
-        if self.save_freq == "epoch" and self.params.get("steps"):
-            self.save_freq = self.params["steps"]
+        if self.save_freq == "epoch" and params.get("steps"):
+            self.save_freq = params["steps"]

@@ -243,8 +243,9 @@ class AcmeCheckpoint:
         if folder:
             os.makedirs(folder, exist_ok=True)
         save = self.model.save_weights if self.save_weights_only else self.model.save
+        extra = {} if self.options is None else {"options": self.options}
         try:
-            save(path, overwrite=True)
+            save(path, overwrite=True, **extra)
         except OSError as error:
             if os.path.isdir(path):
                 raise IsADirectoryError(
