@@ -115,9 +115,22 @@ def test_a_sample_is_saved_for_the_report(
     assert again.command == "python tools/mutation.py run --sample 2 --seed 5"
 
 
-def test_report_refuses_a_sample() -> None:
+#: Command lines that misplace --sample or --seed, and the error each gets.
+MISPLACED = {
+    "report --sample 3": "--sample=3 goes with run",
+    "run --sample 0": "--sample=0: the number of mutants",
+    "run --seed 4": "--seed=4 goes with --sample N",
+}
+
+
+@pytest.mark.parametrize(
+    ("command", "error"), MISPLACED.items(), ids=[f"{c} -> error" for c in MISPLACED]
+)
+def test_a_misplaced_sample_option_is_refused(command, error, capsys) -> None:
     with pytest.raises(SystemExit):
-        mutation.main(["report", "--sample", "3"])
+        mutation.main(command.split())
+
+    assert error in capsys.readouterr().err
 
 
 # -- the report of a sample ---------------------------------------------------------

@@ -409,23 +409,33 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--seed",
         type=int,
-        default=DEFAULT_SEED,
         help=f"run --sample: the seed of the draw (default {DEFAULT_SEED})",
     )
     args = parser.parse_args(argv)
     profiles = tuple(args.profile or PROFILES)
-    if args.sample is not None and (args.command != "run" or args.sample < 1):
-        parser.error(f"--sample={args.sample}: give a number of mutants >= 1 to run")
+    if args.sample is not None and args.command != "run":
+        parser.error(
+            f"--sample={args.sample} goes with run; report reads the last run's"
+        )
+    if args.sample is not None and args.sample < 1:
+        parser.error(
+            f"--sample={args.sample}: the number of mutants to run is 1 or more"
+        )
+    if args.seed is not None and args.sample is None:
+        parser.error(
+            f"--seed={args.seed} goes with --sample N; a full run draws nothing"
+        )
+    seed = DEFAULT_SEED if args.seed is None else args.seed
 
     if args.command == "run":
         shutil.rmtree(WORK, ignore_errors=True)  # no results of an earlier run
         seconds, only = 0.0, None
         if args.sample is not None:
             areas = {mutant.name: mutant.area for mutant in generated()}
-            names = pick(areas, args.sample, seed=args.seed)
-            Sample(args.sample, args.seed, tuple(names)).save()
+            names = pick(areas, args.sample, seed=seed)
+            Sample(args.sample, seed, tuple(names)).save()
             only = names
-            print(f"sample: {len(names)} of {len(areas)} mutants, seed {args.seed}")
+            print(f"sample: {len(names)} of {len(areas)} mutants, seed {seed}")
         for done, profile in enumerate(profiles):
             seconds += run_profile(profile, max_children=args.max_children, only=only)
             alive = [
