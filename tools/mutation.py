@@ -16,6 +16,14 @@ be listed in ``reference_impl/equivalent_mutants.toml``, either as equivalent
 (no observable behaviour differs) or as unspecified (it changes only what
 SPEC.md leaves open), with why; the command fails when one is not, or when an
 entry is stale.
+
+``python tools/mutation.py run --sample N [--seed S]`` runs N of the mutants
+instead, drawn with the seed S from all that mutmut generates, each clause area
+given its share of N in proportion to its number of mutants; the same N and S
+draw the same mutants from the same source. The report then judges only the
+sample's outcomes, and still checks every entry against the mutants generated:
+an entry whose mutant is no longer generated, or no longer mutates what the
+entry says, is stale whether sampled or not.
 """
 
 from __future__ import annotations
@@ -25,6 +33,7 @@ import ast
 import difflib
 import json
 import os
+import random
 import re
 import shutil
 import subprocess
@@ -32,7 +41,8 @@ import sys
 import time
 import tomllib
 from collections import Counter
-from dataclasses import dataclass
+from collections.abc import Collection, Mapping
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -40,6 +50,10 @@ WORK = ROOT / "build" / "mutation"
 PROFILES = ("keras2", "keras3")
 COPIED = ("pyproject.toml", "SPEC.md", "reference_impl", "conformance", "fixtures")
 EQUIVALENTS = ROOT / "reference_impl" / "equivalent_mutants.toml"
+#: The mutants a sampled run drew and how, so that ``report`` judges them again.
+SAMPLE = WORK / "sample.json"
+#: The seed of ``--sample`` without ``--seed``: the same command, the same sample.
+DEFAULT_SEED = 0
 CLAUSE = re.compile(r"\b([A-Z]+)-\d+(?:/keras[23])?\b")
 
 #: mutmut's exit codes of a mutant's test run, as it reads them.
@@ -210,6 +224,91 @@ def mutants(profiles: tuple[str, ...]) -> list[Mutant]:
     return found
 
 
+# -- sampling ---------------------------------------------------------------------
+
+#: Writes the mutants of every source file as ``mutmut run`` does before it runs
+#: any (mutmut's own functions, of the 3.x line the mutation env pins), so that
+#: their names and changes can be read without running a test.
+GENERATE = """
+from mutmut.__main__ import create_file_mutants
+from mutmut.utils.file_utils import walk_source_files
+
+for path in walk_source_files():
+    result = create_file_mutants(path)
+    if result.error:
+        raise result.error
+"""
+
+
+def generated() -> list[Mutant]:
+    """Every mutant mutmut makes of the reference, none of them run."""
+    folder = prepare("generated")
+    done = subprocess.run(
+        [sys.executable, "-c", GENERATE], cwd=folder, capture_output=True, text=True
+    )
+    if done.returncode != 0:
+        sys.exit(f"generating the mutants in {folder} failed:\n{done.stderr}")
+    return mutants(("generated",))
+
+
+def shares(sizes: Mapping[str, int], size: int) -> dict[str, int]:
+    """``size`` split among the areas in proportion to their ``sizes``.
+
+    Each area gets the whole part of its exact share, and what is left goes
+    one each to the largest remainders (ties by area name).
+    """
+    total = sum(sizes.values())
+    size = min(size, total)
+    quotas = {area: size * count // total for area, count in sizes.items()}
+    remainders = {area: size * count % total for area, count in sizes.items()}
+    left = size - sum(quotas.values())
+    for area in sorted(sizes, key=lambda area: (-remainders[area], area))[:left]:
+        quotas[area] += 1
+    return quotas
+
+
+def pick(areas: Mapping[str, str], size: int, *, seed: int) -> list[str]:
+    """``size`` names of ``areas`` (mutant name -> clause area), drawn with ``seed``.
+
+    Stratified: each area's share of the sample is its share of the mutants
+    (see ``shares``). The draw depends only on the names, areas, size and seed.
+    """
+    by_area: dict[str, list[str]] = {}
+    for name in sorted(areas):
+        by_area.setdefault(areas[name], []).append(name)
+    quotas = shares({area: len(names) for area, names in by_area.items()}, size)
+    draw = random.Random(seed)
+    picked = []
+    for area in sorted(by_area):
+        picked += draw.sample(by_area[area], quotas[area])
+    return sorted(picked)
+
+
+@dataclass(frozen=True)
+class Sample:
+    """The mutants a sampled run drew: ``size`` asked for, drawn with ``seed``."""
+
+    size: int
+    seed: int
+    names: tuple[str, ...]
+
+    @property
+    def command(self) -> str:
+        """The command that draws the same sample again."""
+        return f"python tools/mutation.py run --sample {self.size} --seed {self.seed}"
+
+    def save(self) -> None:
+        SAMPLE.write_text(json.dumps(asdict(self), indent=1))
+
+    @classmethod
+    def of_last_run(cls) -> Sample | None:
+        """The sample of the last run, None when it ran every mutant."""
+        if not SAMPLE.exists():
+            return None
+        fields = json.loads(SAMPLE.read_text())
+        return cls(fields["size"], fields["seed"], tuple(fields["names"]))
+
+
 # -- equivalents and report ---------------------------------------------------------
 
 
@@ -228,26 +327,38 @@ def equivalents() -> dict[str, dict[str, str]]:
     return {entry["name"]: entry for entry in entries}
 
 
-def report(found: list[Mutant]) -> int:
-    """Print the score and per-area kills; 1 when something is unaccounted for."""
+def report(found: list[Mutant], *, sample: Collection[str] | None = None) -> int:
+    """Print the score and per-area kills; 1 when something is unaccounted for.
+
+    ``found`` is every mutant generated. With a ``sample``, only the sampled
+    mutants' outcomes are judged and counted; every entry is still checked
+    against the mutant it names.
+    """
     listed = equivalents()
     problems = []
+    known = {mutant.name for mutant in found}
+    if sample is not None:
+        problems += [
+            f"sampled but not generated: {name}" for name in set(sample) - known
+        ]
     for mutant in found:
         entry = listed.get(mutant.name)
-        if mutant.outcome in DETECTED:
+        judged = sample is None or mutant.name in sample
+        if judged and mutant.outcome in DETECTED:
             if entry is not None:
                 problems.append(f"listed as equivalent but killed: {mutant.name}")
-        elif entry is None:
+        elif judged and entry is None:
             problems.append(
                 f"{mutant.outcome}: {mutant.name} ({mutant.source}:{mutant.line})\n"
                 f"    - {mutant.original}\n    + {mutant.mutated}"
             )
-        elif entry.get("mutated") != mutant.mutated:
+        elif entry is not None and entry.get("mutated") != mutant.mutated:
             problems.append(
                 f"stale entry: {mutant.name} now mutates {mutant.mutated!r}"
             )
-    known = {mutant.name for mutant in found}
     problems += [f"listed but not generated: {name}" for name in listed.keys() - known]
+    if sample is not None:  # the table and the score count the sample only
+        found = [mutant for mutant in found if mutant.name in sample]
 
     killed = Counter(m.area for m in found if m.outcome in DETECTED)
     total = Counter(m.area for m in found)
@@ -270,8 +381,11 @@ def report(found: list[Mutant]) -> int:
     equivalent, unspecified = (sum(by_kind[kind].values()) for kind in KINDS)
     checkable = len(found) - equivalent - unspecified
     score = all_killed / checkable if checkable else 0.0
+    counted = f"{len(found)} mutants"
+    if sample is not None:
+        counted = f"{len(found)} sampled mutants of {len(known)}"
     print(
-        f"{len(found)} mutants: {all_killed} killed ({timeouts} by a timeout), "
+        f"{counted}: {all_killed} killed ({timeouts} by a timeout), "
         f"{equivalent} equivalent, "
         f"{unspecified} unspecified by SPEC.md; score {all_killed}/{checkable} = "
         f"{score:.1%} of the rest"
@@ -286,24 +400,59 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("command", choices=("run", "report"))
     parser.add_argument("--max-children", type=int, default=2)
     parser.add_argument("--profile", choices=PROFILES, action="append")
+    parser.add_argument(
+        "--sample",
+        type=int,
+        metavar="N",
+        help="run: only N mutants, each clause area's share in proportion",
+    )
+    parser.add_argument(
+        "--seed",
+        type=int,
+        help=f"run --sample: the seed of the draw (default {DEFAULT_SEED})",
+    )
     args = parser.parse_args(argv)
     profiles = tuple(args.profile or PROFILES)
+    if args.sample is not None and args.command != "run":
+        parser.error(
+            f"--sample={args.sample} goes with run; report reads the last run's"
+        )
+    if args.sample is not None and args.sample < 1:
+        parser.error(
+            f"--sample={args.sample}: the number of mutants to run is 1 or more"
+        )
+    if args.seed is not None and args.sample is None:
+        parser.error(
+            f"--seed={args.seed} goes with --sample N; a full run draws nothing"
+        )
+    seed = DEFAULT_SEED if args.seed is None else args.seed
 
     if args.command == "run":
         shutil.rmtree(WORK, ignore_errors=True)  # no results of an earlier run
         seconds, only = 0.0, None
+        if args.sample is not None:
+            areas = {mutant.name: mutant.area for mutant in generated()}
+            names = pick(areas, args.sample, seed=seed)
+            Sample(args.sample, seed, tuple(names)).save()
+            only = names
+            print(f"sample: {len(names)} of {len(areas)} mutants, seed {seed}")
         for done, profile in enumerate(profiles):
             seconds += run_profile(profile, max_children=args.max_children, only=only)
             alive = [
                 m.name
                 for m in mutants(profiles[: done + 1])
-                if m.outcome not in DETECTED
+                if m.outcome not in DETECTED and (only is None or m.name in only)
             ]
             if not alive:
                 break
             only = alive
         print(f"all profiles: {seconds:.0f} s")
-    return report(mutants(profiles))
+    sample = Sample.of_last_run()
+    if sample is not None:
+        print(
+            f"a sample of {len(sample.names)} mutants, drawn again by: {sample.command}"
+        )
+    return report(mutants(profiles), sample=None if sample is None else sample.names)
 
 
 if __name__ == "__main__":
