@@ -13,9 +13,9 @@ Both print the score and the kills per clause area, the area being that of the
 clause ids the reference names beside the mutated line (or, failing that, on
 the nearest line above it in the same function). Every mutant not killed must
 be listed in ``reference_impl/equivalent_mutants.toml``, either as equivalent
-(no observable behaviour differs) or as unspecified (it changes only what
-SPEC.md leaves open), with why; the command fails when one is not, or when an
-entry is stale.
+(no observable behaviour differs) or as open (it changes only what an item of
+SPEC.md's "What this version leaves open" covers, cited by its ``OPEN-n`` id),
+with why; the command fails when one is not, or when an entry is stale.
 
 ``python tools/mutation.py run --sample N [--seed S]`` runs N of the mutants
 instead, drawn with the seed S from all that mutmut generates, each clause area
@@ -54,6 +54,8 @@ EQUIVALENTS = ROOT / "reference_impl" / "equivalent_mutants.toml"
 SAMPLE = WORK / "sample.json"
 #: The seed of ``--sample`` without ``--seed``: the same command, the same sample.
 DEFAULT_SEED = 0
+SPEC = ROOT / "SPEC.md"
+OPEN_ITEM = re.compile(r"^- \*\*(OPEN-\d+)\*\*", re.M)
 CLAUSE = re.compile(r"\b([A-Z]+)-\d+(?:/keras[23])?\b")
 
 #: mutmut's exit codes of a mutant's test run, as it reads them.
@@ -312,17 +314,28 @@ class Sample:
 # -- equivalents and report ---------------------------------------------------------
 
 
-KINDS = ("equivalent", "unspecified")
+KINDS = ("equivalent", "open")
 
 
 def equivalents() -> dict[str, dict[str, str]]:
-    """The listed mutants by name, each of a kind in ``KINDS``."""
+    """The listed mutants by name, each of a kind in ``KINDS``.
+
+    An entry of kind ``open`` names in ``open`` the item of SPEC.md that
+    leaves open what the mutant changes.
+    """
     entries = tomllib.loads(EQUIVALENTS.read_text()).get("mutant", [])
+    items = OPEN_ITEM.findall(SPEC.read_text())
     for entry in entries:
         if entry.get("kind") not in KINDS or not entry.get("why"):
             sys.exit(
                 f"{EQUIVALENTS.name}: entry {entry.get('name')!r} needs kind= one "
                 f"of {', '.join(KINDS)} and a why= sentence"
+            )
+        if entry["kind"] == "open" and entry.get("open") not in items:
+            sys.exit(
+                f"{EQUIVALENTS.name}: entry {entry['name']!r} has "
+                f"open={entry.get('open')!r}; give the id of the SPEC.md item "
+                f"that leaves the change open, one of {', '.join(items)}"
             )
     return {entry["name"]: entry for entry in entries}
 
@@ -370,16 +383,16 @@ def report(found: list[Mutant], *, sample: Collection[str] | None = None) -> int
         )
         for kind in KINDS
     }
-    print(f"{'area':<6} {'killed':>6} {'equiv.':>6} {'unspec.':>7} {'total':>6}")
+    print(f"{'area':<6} {'killed':>6} {'equiv.':>6} {'open':>6} {'total':>6}")
     for area in sorted(total):
         print(
             f"{area:<6} {killed[area]:>6} {by_kind['equivalent'][area]:>6} "
-            f"{by_kind['unspecified'][area]:>7} {total[area]:>6}"
+            f"{by_kind['open'][area]:>6} {total[area]:>6}"
         )
     all_killed = sum(killed.values())
     timeouts = sum(m.outcome == "timeout" for m in found)
-    equivalent, unspecified = (sum(by_kind[kind].values()) for kind in KINDS)
-    checkable = len(found) - equivalent - unspecified
+    equivalent, left_open = (sum(by_kind[kind].values()) for kind in KINDS)
+    checkable = len(found) - equivalent - left_open
     score = all_killed / checkable if checkable else 0.0
     counted = f"{len(found)} mutants"
     if sample is not None:
@@ -387,9 +400,19 @@ def report(found: list[Mutant], *, sample: Collection[str] | None = None) -> int
     print(
         f"{counted}: {all_killed} killed ({timeouts} by a timeout), "
         f"{equivalent} equivalent, "
-        f"{unspecified} unspecified by SPEC.md; score {all_killed}/{checkable} = "
-        f"{score:.1%} of the rest"
+        f"{left_open} changing only what SPEC.md leaves open; score "
+        f"{all_killed}/{checkable} = {score:.1%} of the rest"
     )
+    by_item = Counter(
+        listed[m.name]["open"]
+        for m in found
+        if m.outcome not in DETECTED and listed.get(m.name, {}).get("kind") == "open"
+    )
+    if by_item:
+        print(
+            "open, by item: "
+            + ", ".join(f"{k} {n}" for k, n in sorted(by_item.items()))
+        )
     for problem in problems:
         print(problem)
     return 1 if problems else 0
