@@ -22,7 +22,7 @@ from conformance.lifecycle import (
 # -- lifecycles ------------------------------------------------------------------------
 
 #: The hooks a training loop calls before each hook, so that every hook is
-#: reached the way a loop reaches it (SPEC leaves other orders unspecified).
+#: reached the way a loop reaches it (SPEC.md leaves other orders open, OPEN-7).
 BEFORE: dict[str, tuple[str, ...]] = {
     "on_train_begin": (),
     "on_train_end": ("on_train_begin",),

@@ -182,6 +182,31 @@ def test_the_options_given_reach_every_save(harness, trigger, weights_only, temp
     expect_keyword(trace, "options", options)
 
 
+@pytest.mark.clause("SAVE-1")
+@pytest.mark.profiles("keras2")  # `options` is an argument of the Keras 2 line only
+@pytest.mark.parametrize(
+    ("trigger", "weights_only", "template"),
+    OPTIONS_CASES,
+    ids=[
+        f"save_weights_only={w},{t.name},{template},options given -> overwrite=True"
+        for t, w, template in OPTIONS_CASES
+    ],
+)
+def test_saves_given_options_still_pass_overwrite_true(
+    harness, trigger, weights_only, template
+):
+    trace = harness.run(
+        trigger.lifecycle,
+        filepath=template,
+        save_weights_only=weights_only,
+        options=harness.implementation.make_options(weights_only),
+        **trigger.kwargs,
+    )
+
+    expect(trace, saves=trigger.expected(weights_only, template))
+    expect_keyword(trace, "overwrite", True)
+
+
 # -- SAVE-2: whatever the model's class ------------------------------------------------
 
 

@@ -1,4 +1,4 @@
-"""Mutation testing's sampled mode: the draw, and the report of a sample."""
+"""tools/mutation.py: the entries of survivors, the draw of a sample, the report."""
 
 from __future__ import annotations
 
@@ -60,6 +60,48 @@ def listed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
         monkeypatch.setattr(mutation, "EQUIVALENTS", path)
 
     return write
+
+
+# -- the entries ------------------------------------------------------------------
+
+
+def write_entry(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fields: str) -> None:
+    path = tmp_path / "equivalent_mutants.toml"
+    path.write_text(f'[[mutant]]\nname = "m.a"\nmutated = "x = 1"\n{fields}\n')
+    monkeypatch.setattr(mutation, "EQUIVALENTS", path)
+
+
+def test_an_open_entry_cites_an_item_of_the_spec(tmp_path, monkeypatch) -> None:
+    write_entry(tmp_path, monkeypatch, 'kind = "open"\nopen = "OPEN-5"\nwhy = "W."')
+
+    assert mutation.equivalents()["m.a"]["open"] == "OPEN-5"
+
+
+@pytest.mark.parametrize(
+    "fields, expected",
+    [
+        ('kind = "open"\nopen = "OPEN-99"\nwhy = "W."', "open='OPEN-99'; give the id"),
+        ('kind = "open"\nwhy = "W."', "open=None; give the id"),
+        ('kind = "unspecified"\nwhy = "W."', "needs kind= one of equivalent, open"),
+        ('kind = "equivalent"', "needs kind= one of equivalent, open and a why="),
+    ],
+)
+def test_a_malformed_entry_is_refused_with_what_to_write(
+    tmp_path, monkeypatch, fields, expected
+) -> None:
+    write_entry(tmp_path, monkeypatch, fields)
+
+    with pytest.raises(SystemExit) as refused:
+        mutation.equivalents()
+    assert expected in str(refused.value)
+    assert "'m.a'" in str(refused.value)
+
+
+def test_the_spec_lists_the_open_items_entries_cite() -> None:
+    items = mutation.OPEN_ITEM.findall(mutation.SPEC.read_text())
+
+    assert items == [f"OPEN-{number}" for number in range(1, len(items) + 1)]
+    assert len(items) >= 1
 
 
 # -- the draw ---------------------------------------------------------------------
@@ -164,7 +206,16 @@ def test_an_entry_of_a_sampled_mutant_now_killed_is_stale(listed, capsys) -> Non
     listed(("m.a", "x = 1"))
 
     assert mutation.report([mutant("m.a", "killed")], sample=["m.a"]) == 1
-    assert "listed as equivalent but killed: m.a" in capsys.readouterr().out
+    assert "listed but killed: m.a" in capsys.readouterr().out
+
+
+def test_a_listed_mutant_that_times_out_keeps_its_entry(listed, capsys) -> None:
+    listed(("m.a", "x = 1"))
+
+    assert mutation.report([mutant("m.a", "timeout")], sample=["m.a"]) == 0
+    out = capsys.readouterr().out
+    assert "the listed m.a ran into the time limit" in out
+    assert "1 sampled mutants of 1: 0 killed (0 by a timeout), 1 equivalent" in out
 
 
 def test_an_entry_not_sampled_is_not_judged_on_outcome(listed) -> None:
