@@ -42,6 +42,7 @@ class ModelCheckpoint:
 
     def __init__(
         self,
+        # The seven parameters in this order, with these defaults (CON-1, CON-2)
         filepath: str | os.PathLike[str],
         monitor: str = "val_loss",
         verbose: int = 0,
@@ -106,7 +107,7 @@ class ModelCheckpoint:
     # -- the callback protocol ------------------------------------------------
 
     def set_model(self, model: Any) -> None:
-        self.model = model
+        self.model = model  # the model every save goes to (SAVE-1)
 
     def set_params(self, params: Mapping[str, Any]) -> None:
         """Accepted; the training parameters change no save (HOOK-7)."""
@@ -121,7 +122,7 @@ class ModelCheckpoint:
         self._current_epoch = epoch  # FREQ-6
 
     def on_epoch_end(self, epoch: int, logs: Mapping[str, Any] | None = None) -> None:
-        self._epochs_since_last_save += 1
+        self._epochs_since_last_save += 1  # FREQ-7/keras2
         if self.save_freq == "epoch":  # FREQ-1, FREQ-4
             if self._epochs_since_last_save >= self.period:  # FREQ-7/keras2
                 self._epochs_since_last_save = 0
@@ -135,8 +136,8 @@ class ModelCheckpoint:
     def on_train_batch_end(
         self, batch: int, logs: Mapping[str, Any] | None = None
     ) -> None:
-        if self.save_freq == "epoch":
-            return  # FREQ-2
+        if self.save_freq == "epoch":  # FREQ-2
+            return
         if batch <= self._last_batch_seen:  # FREQ-3: a new epoch started
             self._batches_since_last_save += batch + 1
         else:
@@ -192,6 +193,7 @@ class ModelCheckpoint:
     # -- saving -----------------------------------------------------------------
 
     def _format_path(self, epoch: int, batch: int | None, logs: Mapping) -> str:
+        # Every key of the logs is a field (PATH-2); {batch} as PATH-4 says
         fields = dict(logs)
         if batch is not None and "batch" not in fields:
             fields["batch"] = batch + 1  # PATH-4

@@ -20,7 +20,10 @@ from reference_impl.callback import ModelCheckpoint, _improves
 
 
 def _metrics_of(model: Any) -> Iterator[Any]:
-    """Every metric reachable from ``model.metrics``, containers opened."""
+    """Every metric reachable from ``model.metrics``, containers opened.
+
+    Their names and directions decide ``mode='auto'`` (MODE-2/keras3).
+    """
     pending = list(getattr(model, "metrics", None) or [])
     while pending:
         metric = pending.pop(0)
@@ -37,6 +40,7 @@ class Keras3ModelCheckpoint(ModelCheckpoint):
 
     def __init__(
         self,
+        # The seven parameters in this order, with these defaults (CON-1, CON-2)
         filepath: str | os.PathLike[str],
         monitor: str = "val_loss",
         verbose: int = 0,
@@ -46,6 +50,7 @@ class Keras3ModelCheckpoint(ModelCheckpoint):
         save_freq: str | int = "epoch",
         initial_value_threshold: float | None = None,
     ) -> None:
+        # The parent checks and keeps them (CON-1, CON-3, CON-4).
         super().__init__(
             filepath,
             monitor,
@@ -56,6 +61,7 @@ class Keras3ModelCheckpoint(ModelCheckpoint):
             save_freq,
             initial_value_threshold=initial_value_threshold,
         )
+        # Under auto, the direction is decided at the first epoch end (MODE-2/keras3)
         if mode not in ("min", "max"):
             self.mode = "auto"  # decided later (MODE-2/keras3, MODE-4/keras3)
         self.best = initial_value_threshold  # None: no best yet (BEST-2/keras3)
@@ -96,8 +102,8 @@ class Keras3ModelCheckpoint(ModelCheckpoint):
         super().on_epoch_end(epoch, logs)
 
     def _is_improvement(self, current: float) -> bool:
-        if math.isnan(current):
-            return False  # BEST-3
+        if math.isnan(current):  # BEST-3
+            return False
         if self.best is None:
             return True  # BEST-2/keras3
         return _improves(self.mode, current, self.best)  # BEST-1
@@ -147,7 +153,7 @@ class Keras3ModelCheckpoint(ModelCheckpoint):
             )
 
     def _write_and_report(self, epoch: int, filepath: str) -> None:
-        self._write(filepath)
+        self._write(filepath)  # SAVE-1
         self._print(  # MSG-8/keras3
             f"\nEpoch {epoch + 1}: finished saving model to {filepath}"
         )

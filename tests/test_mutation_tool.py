@@ -154,7 +154,7 @@ def test_a_sample_is_saved_for_the_report(
 
     again = mutation.Sample.of_last_run()
     assert again == mutation.Sample(size=2, seed=5, names=("m.a", "m.b"))
-    assert again.command == "python tools/mutation.py run --sample 2 --seed 5"
+    assert again.command == "tox -e mutation -- run --sample 2 --seed 5"
 
 
 #: Command lines that misplace --sample or --seed, and the error each gets.
@@ -261,3 +261,60 @@ def test_a_sampled_mutant_the_run_did_not_generate_is_reported(listed, capsys) -
 
     assert mutation.report([mutant("m.a", "killed")], sample=["m.a", "m.x"]) == 1
     assert "sampled but not generated: m.x" in capsys.readouterr().out
+
+
+# -- where a mutant lies ------------------------------------------------------------
+
+#: A file as mutmut writes it: each copy of a function preceded by blank lines,
+#: which its span (first and last line, 1-based) includes.
+MUTATED_FILE = """\
+import os
+
+
+def x_f__mutmut_orig(a):
+    b = a + 1
+    return b
+
+
+def x_f__mutmut_1(a):
+    b = a - 1
+    return b
+""".splitlines()
+SPANS = {"x_f__mutmut_orig": [2, 6], "x_f__mutmut_1": [7, 11]}
+
+
+def test_a_change_is_placed_from_the_def_line_not_the_span_start() -> None:
+    offset, original, mutated = mutation.changed_line(
+        MUTATED_FILE, SPANS, "x_f__mutmut_1"
+    )
+
+    assert (offset, original, mutated) == (1, "b = a + 1", "b = a - 1")
+
+
+def test_the_area_is_that_of_the_nearest_clause_id_above_in_the_function() -> None:
+    lines = [
+        "def f(a):",  # 1
+        "    # The sum (PATH-2), not OPEN-5",  # 2
+        "    b = a + 1",  # 3
+        "    return b  # SAVE-6/keras2",  # 4
+    ]
+
+    assert mutation.clause_area(lines, 3, 1) == "PATH"
+    assert mutation.clause_area(lines, 4, 1) == "SAVE"
+    assert mutation.clause_area(["def f(a):", "    # OPEN-4", "    b = 1"], 3, 1) == (
+        "none"
+    )
+
+
+def test_a_report_before_any_run_says_what_to_run(tmp_path, monkeypatch) -> None:
+    monkeypatch.setattr(mutation, "WORK", tmp_path / "nothing")
+
+    with pytest.raises(SystemExit) as refused:
+        mutation.main(["report"])
+    assert "run `tox -e mutation` first" in str(refused.value)
+
+
+def test_max_children_below_one_is_refused(capsys) -> None:
+    with pytest.raises(SystemExit):
+        mutation.main(["run", "--max-children", "0"])
+    assert "--max-children=0" in capsys.readouterr().err

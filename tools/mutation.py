@@ -56,7 +56,8 @@ SAMPLE = WORK / "sample.json"
 DEFAULT_SEED = 0
 SPEC = ROOT / "SPEC.md"
 OPEN_ITEM = re.compile(r"^- \*\*(OPEN-\d+)\*\*", re.M)
-CLAUSE = re.compile(r"\b([A-Z]+)-\d+(?:/keras[23])?\b")
+#: A clause id; OPEN-n names what SPEC.md leaves open, no clause area.
+CLAUSE = re.compile(r"\b(?!OPEN-)([A-Z]+)-\d+(?:/keras[23])?\b")
 
 #: mutmut's exit codes of a mutant's test run, as it reads them.
 KILLED_CODES = {1, 3}
@@ -109,6 +110,11 @@ def run_profile(
     folder = prepare(profile)
     env = dict(os.environ, PYTEST_ADDOPTS=f"--profile={profile}")
     command = ["mutmut", "run", "--max-children", str(max_children), *(only or [])]
+    if shutil.which("mutmut") is None:
+        sys.exit(
+            "mutmut is not installed here: run `tox -e mutation` (arguments "
+            "after `--`), or `pip install 'mutmut>=3.8,<4'` first"
+        )
     start = time.monotonic()
     with open(folder / "mutmut.log", "w") as log:
         done = subprocess.run(command, cwd=folder, env=env, stdout=log, stderr=log)
@@ -168,10 +174,16 @@ def qualname_of(mangled: str) -> str:
 def changed_line(
     mutated_file: list[str], spans: dict[str, list[int]], name: str
 ) -> tuple[int, str, str]:
-    """Offset in its function, original text and mutated text of the change."""
+    """Offset from its ``def`` line, original text and mutated text of the change.
+
+    A span of mutmut's starts at the blank lines above the ``def``, so the
+    offset counts from the ``def`` line itself.
+    """
     function, _, number = name.rpartition("__mutmut_")
     start, end = spans[f"{function}__mutmut_orig"]
     original = mutated_file[start - 1 : end]
+    define = f"def {function}__mutmut_orig("
+    first = next(i for i, line in enumerate(original) if define in line)
     start, end = spans[f"{function}__mutmut_{number}"]
     mutated = [
         line.replace(name, f"{function}__mutmut_orig")
@@ -182,7 +194,7 @@ def changed_line(
         if tag != "equal":
             old = " / ".join(line.strip() for line in original[a0:a1])
             new = " / ".join(line.strip() for line in mutated[b0:b1])
-            return a0, old, new
+            return a0 - first, old, new
     return 0, "", ""
 
 
@@ -297,7 +309,7 @@ class Sample:
     @property
     def command(self) -> str:
         """The command that draws the same sample again."""
-        return f"python tools/mutation.py run --sample {self.size} --seed {self.seed}"
+        return f"tox -e mutation -- run --sample {self.size} --seed {self.seed}"
 
     def save(self) -> None:
         SAMPLE.write_text(json.dumps(asdict(self), indent=1))
@@ -307,8 +319,11 @@ class Sample:
         """The sample of the last run, None when it ran every mutant."""
         if not SAMPLE.exists():
             return None
-        fields = json.loads(SAMPLE.read_text())
-        return cls(fields["size"], fields["seed"], tuple(fields["names"]))
+        try:
+            fields = json.loads(SAMPLE.read_text())
+            return cls(fields["size"], fields["seed"], tuple(fields["names"]))
+        except (ValueError, KeyError, TypeError) as error:
+            sys.exit(f"{SAMPLE} is unreadable ({error!r}); run again to redraw it")
 
 
 # -- equivalents and report ---------------------------------------------------------
@@ -425,8 +440,20 @@ def report(found: list[Mutant], *, sample: Collection[str] | None = None) -> int
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.partition("\n")[0])
     parser.add_argument("command", choices=("run", "report"))
-    parser.add_argument("--max-children", type=int, default=2)
-    parser.add_argument("--profile", choices=PROFILES, action="append")
+    parser.add_argument(
+        "--max-children",
+        type=int,
+        default=2,
+        metavar="N",
+        help="run: mutants tested at once (default 2)",
+    )
+    parser.add_argument(
+        "--profile",
+        choices=PROFILES,
+        action="append",
+        help="run: only this profile's pass; report: only its results "
+        "(repeatable; default: both, keras2 first)",
+    )
     parser.add_argument(
         "--sample",
         type=int,
@@ -452,7 +479,14 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(
             f"--seed={args.seed} goes with --sample N; a full run draws nothing"
         )
+    if args.max_children < 1:
+        parser.error(
+            f"--max-children={args.max_children}: mutants tested at once is 1 or more"
+        )
     seed = DEFAULT_SEED if args.seed is None else args.seed
+    ran = [profile for profile in profiles if (WORK / profile / "mutants").is_dir()]
+    if args.command == "report" and not ran:
+        sys.exit(f"no results under {WORK}: run `tox -e mutation` first")
 
     if args.command == "run":
         shutil.rmtree(WORK, ignore_errors=True)  # no results of an earlier run
