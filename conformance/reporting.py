@@ -48,6 +48,8 @@ CLAUSE_OUTCOMES = ("passed", "failed", "declared", "not_applicable")
 #: Failures listed by name in the terminal summary, at most; the report and
 #: pytest's own summary name them all.
 LISTED_FAILURES = 20
+#: The width of the summary's "by clause" lines, which wrap between clauses.
+SUMMARY_WIDTH = 88
 
 DISTRIBUTION = "modelcheckpoint-conformance"
 
@@ -639,6 +641,19 @@ def pytest_terminal_summary(
         if not listed:
             continue
         write(f"{heading}: {len(listed)}", red=True)
+        if outcome == "failed":
+            # One fault can fail tests of many clauses; the count of each, in
+            # SPEC.md's order, shows every clause at once, the fault's own too.
+            per_clause = Counter(c for r in listed for c in r.clauses)
+            line = "  by clause:"
+            for clause in applicable:
+                if per_clause[clause.id]:
+                    item = f" {clause.id} {per_clause[clause.id]},"
+                    if len(line) + len(item) > SUMMARY_WIDTH:
+                        write(line)
+                        line = "   "
+                    line += item
+            write(line.rstrip(","))
         if outcome == "unexpected_pass":
             write(
                 "  each now conforms: take it out of the expectations file named, "

@@ -295,6 +295,7 @@ def test_the_summary_counts_clauses_per_area_and_names_new_failures(
     area = next(line for line in lines if line.startswith("PATH "))
     assert area.endswith("0 passed, 2 failed, 0 declared, 8 not applicable")
     assert "new failures (no declared difference): 9" in lines
+    assert "  by clause: PATH-1 5, PATH-4 4" in lines
     assert (
         "  [PATH-1] test_filepath.py::test_epoch_field_in_a_weights_save_is_the_epoch"
         "_index_plus_one[epoch index 7 -> w-008]"
